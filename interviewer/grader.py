@@ -1,0 +1,404 @@
+"""The grader: key-point coverage with evidence, contradiction and misconception checks, gates."""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from embeddings import Encoder, TextIndex
+from interviewer import text as tx
+from interviewer.bank import Bank, KeyPoint, Kind, Misconception, Rubric
+from interviewer.grade import Band, Flag, FlagNote, Grade, MisconceptionHit, PointResult, Span, Status
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Every threshold of the grader, in one place (cosines are for all-MiniLM-L6-v2)."""
+
+    covered: float = 0.60          # best unit-to-point cosine at which a point counts as covered
+    partly: float = 0.45           # ... and as partly covered
+    credit_floor: float = 0.30     # cosine that earns no credit
+    credit_full: float = 0.72      # cosine that earns full credit
+    lexical_weight: float = 0.35   # share of a point's credit from its content words found in the unit
+    off_topic: float = 0.28        # below this best unit-to-rubric cosine the answer is off-topic
+    misconception: float = 0.55    # cosine at which a unit may be asserting a misconception
+    misconception_margin: float = 0.03  # claim must beat the key point by this when the terms do not decide
+    misconception_penalty: float = 0.25  # subtracted from the score per misconception asserted
+    contradiction_factor: float = 0.15  # credit kept by a point whose best unit negates or swaps it
+    buzzword_cap: float = 0.3      # the most a bare list of terms can score
+    min_content_words: int = 2     # fewer content words than this is too short to judge
+    strong: float = 0.70           # band boundaries on the final score
+    adequate: float = 0.45
+
+
+MAX_GRADED_CHARS = 6000   # longer answers are graded on a prefix (about 900 words)
+MAX_UNITS = 60
+MINIMAL_ANSWERS = frozenset({
+    "fine", "ok", "okay", "yes", "no", "maybe", "it depends", "depends", "good", "sure", "true", "false",
+    "good question", "great question", "next", "whatever", "n/a", "na", "none", "nothing", "idk", "?",
+})
+_RUBRIC_CACHE_SIZE = 20_000
+
+
+def _vocab(encoder: Encoder) -> frozenset[str]:
+    """Whole words the model's tokenizer knows, for telling words from keyboard mash."""
+    folder = getattr(encoder, "model_path", None)
+    path = Path(folder) / "vocab.txt" if folder else None
+    if not path or not path.is_file():
+        return frozenset()
+    return frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip().isalpha())
+
+
+class Grader:
+    """Grades free-text answers against a rubric. Thread-safe; share one per process."""
+
+    def __init__(self, encoder: Encoder, index: TextIndex | None = None, calibration: Calibration | None = None) -> None:
+        self.encoder = encoder
+        self.index = index
+        self.cal = calibration or Calibration()
+        self._vocab = _vocab(encoder)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_bank(cls, bank: Bank, encoder: Encoder, cache_dir: Path | None = None) -> "Grader":
+        """A grader whose rubric vectors come from a cached faiss index over the whole bank."""
+        return cls(encoder, TextIndex.build(bank.texts(), encoder, cache_dir))
+
+    # --- vectors ---------------------------------------------------------------------------
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors for rubric texts: from the bank index, the LRU cache, or one encode call."""
+        out: list[np.ndarray | None] = []
+        missing: list[str] = []
+        with self._lock:
+            for text in texts:
+                if self.index is not None and text in self.index:
+                    out.append(self.index.vector(text))
+                elif text in self._cache:
+                    self._cache.move_to_end(text)
+                    out.append(self._cache[text])
+                else:
+                    out.append(None)
+                    missing.append(text)
+        if missing:
+            fresh = dict(zip(dict.fromkeys(missing), self.encoder.encode(list(dict.fromkeys(missing)))))
+            with self._lock:
+                for text, vector in fresh.items():
+                    self._cache[text] = vector
+                while len(self._cache) > _RUBRIC_CACHE_SIZE:
+                    self._cache.popitem(last=False)
+            out = [fresh[t] if v is None else v for t, v in zip(texts, out)]
+        if not out:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
+        return np.vstack(out).astype(np.float32, copy=False)
+
+    # --- gates -----------------------------------------------------------------------------
+
+    def _gibberish(self, body: str, rubric: Rubric) -> bool:
+        tokens = [w for w in tx.words(body) if w.isalpha() and len(w) > 1]
+        if len(tokens) < 2 or not self._vocab:
+            return False
+        known = self._vocab | {w for t in rubric.texts() for w in tx.words(t)}
+        share = sum(1 for w in tokens if w in known or tx.stem(w) in known) / len(tokens)
+        return share < 0.5
+
+    def _gate(self, body: str, rubric: Rubric) -> FlagNote | None:
+        """A flag that makes the answer a non-answer, or None when it deserves grading."""
+        stripped = body.strip()
+        if not stripped:
+            return FlagNote(Flag.EMPTY, "The answer is empty.")
+        if tx.latin_share(stripped) < 0.5 and any(ch.isalpha() for ch in stripped):
+            return FlagNote(Flag.GIBBERISH, "I can only grade answers written in English.")
+        if tx.says_dont_know(stripped):
+            return FlagNote(Flag.DONT_KNOW, "You said you don't know. That's fine in practice: "
+                            "ask for a hint, or reveal the model answer and try again later.")
+        normal = " ".join(tx.words(stripped))
+        if normal in MINIMAL_ANSWERS or len(tx.content_terms(stripped)) < self.cal.min_content_words:
+            return FlagNote(Flag.TOO_SHORT, "The answer is too short to judge: explain your reasoning "
+                            "in a few sentences, as you would out loud.")
+        if self._gibberish(stripped, rubric):
+            return FlagNote(Flag.GIBBERISH, "This doesn't read as English words, so it can't be graded.")
+        return None
+
+    @staticmethod
+    def _buzzwords(body: str) -> bool:
+        """A bare list of terms: few function words, no sentence carrying an explanation."""
+        tokens = tx.words(body)
+        if len(tokens) < 3:
+            return False
+        function_share = sum(1 for w in tokens if w in tx.STOPWORDS) / len(tokens)
+        items = [p for p in re.split(r"[,;\n•·|/]+|\s-\s", body) if p.strip()]
+        short_items = sum(1 for p in items if len(p.split()) <= 3)
+        return function_share < 0.12 or (len(items) >= 3 and short_items / len(items) >= 0.75 and function_share < 0.25)
+
+    # --- grading ---------------------------------------------------------------------------
+
+    def grade(self, rubric: Rubric, answer: str) -> Grade:
+        """Grade one answer against one rubric."""
+        answer = answer if isinstance(answer, str) else str(answer)
+        flags: list[FlagNote] = []
+        body = tx.clean(answer[:MAX_GRADED_CHARS])
+        if len(answer) > MAX_GRADED_CHARS:
+            cut = max(body.rfind(". "), body.rfind("\n"))
+            body = body[: cut + 1] if cut > MAX_GRADED_CHARS // 2 else body
+            flags.append(FlagNote(Flag.TOO_LONG, f"The answer is {len(answer.split()):,} words long; I graded the "
+                                  f"first {len(body.split()):,}. In an interview, aim for one to two minutes."))
+        units = tx.units(body)
+        kept = [u for u in units if not tx.is_instruction(u.text)]
+        if len(kept) < len(units):
+            flags.append(FlagNote(Flag.INSTRUCTIONS, "Instructions to the grader were ignored; only the "
+                                  "substance of the answer counts."))
+        kept = kept[:MAX_UNITS]
+        substance = " ".join(u.text for u in kept)
+        if not substance.strip() and len(kept) < len(units):
+            flags.append(FlagNote(Flag.TOO_SHORT, "Apart from instructions to the grader, the answer says nothing "
+                                  "about the question."))
+            return self._non_answer(rubric, flags, len(body), len(answer))
+        gate = self._gate(substance, rubric)
+        if gate is not None:
+            return self._non_answer(rubric, [*flags, gate], len(body), len(answer))
+        return self._grade_units(rubric, kept, substance, flags, len(body), len(answer))
+
+    def _non_answer(self, rubric: Rubric, flags: list[FlagNote], graded: int, total: int) -> Grade:
+        points = tuple(PointResult(p.id, p.text, p.weight, Status.MISSED, 0.0) for p in rubric.key_points)
+        return Grade(0.0, Band.NO_ANSWER, points, (), tuple(flags), graded, total)
+
+    def _grade_units(self, rubric: Rubric, units: list[tx.Unit], substance: str, flags: list[FlagNote],
+                     graded: int, total: int) -> Grade:
+        cal = self.cal
+        points = rubric.key_points
+        phrasings = [(i, phrase) for i, point in enumerate(points) for phrase in point.phrasings]
+        claims = list(rubric.misconceptions)
+        rubric_texts = [phrase for _, phrase in phrasings] + [m.claim for m in claims] + [rubric.question, rubric.reference_answer]
+        rubric_vecs = self._vectors(rubric_texts)
+        unit_vecs = self.encoder.encode([u.text for u in units])
+        sims = unit_vecs @ rubric_vecs.T  # units x rubric texts
+        n_phr = len(phrasings)
+        phrase_sims = sims[:, :n_phr]
+        claim_sims = sims[:, n_phr:n_phr + len(claims)]
+        topic = float(sims.max()) if sims.size else 0.0
+
+        hits = self._misconceptions(rubric, units, claims, claim_sims, phrase_sims, phrasings)
+        checker = _Contradictions(rubric, units, phrase_sims, phrasings)
+        for hit in hits:
+            if hit.key_point_id:
+                checker.block(hit.evidence.start, hit.key_point_id)
+
+        results: list[PointResult] = []
+        credits: list[float] = []
+        for i, point in enumerate(points):
+            result, credit = self._score_point(i, point, units, checker)
+            results.append(result)
+            credits.append(credit)
+
+        weights = np.array([p.weight for p in points], dtype=np.float64)
+        coverage = float(np.dot(weights, credits) / weights.sum()) if len(points) else 0.0
+        score = coverage - cal.misconception_penalty * len(hits)
+        if topic < cal.off_topic and not any(r.status is not Status.MISSED for r in results):
+            flags.append(FlagNote(Flag.OFF_TOPIC, f"This looks off-topic: the question was about "
+                                  f"{_topic_phrase(rubric.question)}."))
+            return self._non_answer(rubric, flags, graded, total)
+        if self._buzzwords(substance):
+            flags.append(FlagNote(Flag.BUZZWORDS, "This is a list of terms without explanation: say what each "
+                                  "one means and why it matters here."))
+            score = min(score, cal.buzzword_cap * coverage)
+        if any(r.note for r in results):
+            flags.append(FlagNote(Flag.CONTRADICTION, "Part of the answer says the opposite of a key point: "
+                                  "check the points marked as contradicted."))
+        score = float(np.clip(score, 0.0, 1.0))
+        band = Band.STRONG if score >= cal.strong else Band.ADEQUATE if score >= cal.adequate else Band.WEAK
+        details = {"coverage": round(coverage, 4), "topic": round(topic, 4), "misconceptions": float(len(hits))}
+        return Grade(round(score, 4), band, tuple(results), tuple(hits), tuple(flags), graded, total, details)
+
+    def _score_point(self, index: int, point: KeyPoint, units: list[tx.Unit],
+                     checker: "_Contradictions") -> tuple[PointResult, float]:
+        """Credit for one key point: its best unit, unless that unit negates or swaps its meaning."""
+        cal = self.cal
+        sims = checker.per_point[:, index]
+        best_sim = float(sims.max()) if sims.size else 0.0
+        contradicted: tuple[tx.Unit, float, str] | None = None
+        for u in np.argsort(-sims)[:3]:
+            sim = float(sims[u])
+            unit = units[u]
+            note = checker.note(int(u), index)
+            if note is None:
+                lexical = _lexical(point, unit.text)
+                floor, full = cal.credit_floor, cal.credit_full
+                blend = (1 - cal.lexical_weight) * sim + cal.lexical_weight * (floor + lexical * (full - floor))
+                status = Status.COVERED if sim >= cal.covered else Status.PARTLY if sim >= cal.partly else Status.MISSED
+                evidence = Span(unit.start, unit.end, unit.text) if status is not Status.MISSED else None
+                return PointResult(point.id, point.text, point.weight, status, round(sim, 4), evidence), _ramp(blend, floor, full)
+            if contradicted is None:
+                contradicted = (unit, sim, note)
+        # Every close unit contradicts the point: it is missed, with the reason, and earns little.
+        assert contradicted is not None
+        unit, sim, note = contradicted
+        if sim < cal.partly:  # a far-off unit that happens to contradict is not worth reporting
+            return PointResult(point.id, point.text, point.weight, Status.MISSED, round(best_sim, 4)), 0.0
+        credit = cal.contradiction_factor * _ramp(sim, cal.credit_floor, cal.credit_full)
+        return PointResult(point.id, point.text, point.weight, Status.MISSED, round(best_sim, 4),
+                           Span(unit.start, unit.end, unit.text), note), credit
+
+    def _misconceptions(self, rubric: Rubric, units: list[tx.Unit], claims: list[Misconception],
+                        claim_sims: np.ndarray, phrase_sims: np.ndarray, phrasings: list) -> list[MisconceptionHit]:
+        """Listed misconceptions that a unit asserts: it is about the claim and takes the claim's side."""
+        hits: list[MisconceptionHit] = []
+        ids = [p.id for p in rubric.key_points]
+        owners = np.array([owner for owner, _ in phrasings])
+        per_point = np.stack([phrase_sims[:, owners == i].max(axis=1) for i in range(len(ids))], axis=1)
+        for m, wrong in enumerate(claims):
+            for u in np.argsort(-claim_sims[:, m])[:2]:
+                claim_sim = float(claim_sims[u, m])
+                if claim_sim < self.cal.misconception:
+                    break
+                nearest = int(np.argmax(per_point[u]))
+                truth = ids.index(wrong.key_point) if wrong.key_point in ids else nearest
+                # The unit must be about this claim: its nearest key point is the one the claim
+                # contradicts, or the claim itself is nearer than any key point.
+                if nearest != truth and claim_sim <= float(per_point[u, nearest]):
+                    continue
+                truth_phrases = [phrase for owner, phrase in phrasings if owner == truth]
+                if _takes_claim_side(units[u].text, wrong, truth_phrases, claim_sim, float(per_point[u, truth]),
+                                     self.cal.misconception_margin):
+                    unit = units[u]
+                    hits.append(MisconceptionHit(wrong.claim, wrong.correction, round(claim_sim, 4),
+                                                 Span(unit.start, unit.end, unit.text), ids[truth]))
+                    break
+        return hits
+
+
+class _Contradictions:
+    """Which answer units contradict which key points, decided on each point's distinctive terms."""
+
+    def __init__(self, rubric: Rubric, units: list[tx.Unit], phrase_sims: np.ndarray, phrasings: list) -> None:
+        self.units = units
+        points = rubric.key_points
+        self.ids = [p.id for p in points]
+        self.phrases = [[phrase for owner, phrase in phrasings if owner == i] for i in range(len(points))]
+        owners = np.array([owner for owner, _ in phrasings])
+        self.per_point = np.stack([phrase_sims[:, owners == i].max(axis=1) for i in range(len(points))], axis=1)
+        self.nearest = self.per_point.argmax(axis=1)
+        terms = [set().union(*(tx.content_terms(p) for p in group)) for group in self.phrases]
+        topic = tx.content_terms(rubric.question)
+        self.distinct = []
+        for i, own in enumerate(terms):
+            others = set().union(*(t for j, t in enumerate(terms) if j != i)) if len(terms) > 1 else set()
+            self.distinct.append((own - others - topic - _contrast_stems()) or (own - topic - _contrast_stems()) or own)
+        self.negated = [set().union(*(tx.negated_terms(p) for p in group)) for group in self.phrases]
+        self._cache: dict[tuple[int, int], str | None] = {}
+        self._blocked: set[tuple[int, int]] = set()
+
+    def block(self, start: int, point_id: str) -> None:
+        """Mark the unit starting at ``start`` as asserting a misconception against ``point_id``."""
+        for u, unit in enumerate(self.units):
+            if unit.start == start and point_id in self.ids:
+                self._blocked.add((u, self.ids.index(point_id)))
+
+    def direct(self, u: int, i: int) -> str | None:
+        """Why unit u says the opposite of point i (a swapped contrast term or a negation), or None."""
+        key = (u, i)
+        if key not in self._cache:
+            self._cache[key] = _contradiction(self.phrases[i], self.distinct[i], self.negated[i], self.units[u].text)
+        return self._cache[key]
+
+    def note(self, u: int, i: int) -> str | None:
+        """Why unit u cannot be evidence for point i, or None when it can."""
+        if (u, i) in self._blocked:
+            return "this sentence states a known misconception"
+        own = self.direct(u, i)
+        if own:
+            return own
+        nearest = int(self.nearest[u])
+        if nearest != i:
+            if self.direct(u, nearest):
+                return "this sentence contradicts another key point"
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _contrast_stems() -> frozenset[str]:
+    return frozenset(tx.stem(w) for group in tx.CONTRAST_SETS for w in group)
+
+
+def _contradiction(phrases: Sequence[str], distinct: set[str], point_negated: set[str], unit: str) -> str | None:
+    """A swap or negation, in a clause of the unit that carries the point's distinctive terms."""
+    for clause in _clauses(unit):
+        terms = tx.content_terms(clause)
+        if not terms & distinct:
+            continue
+        swap = tx.swapped_terms(phrases, clause)
+        if swap:
+            return f"says “{swap[1]}” where the point says “{swap[0]}”"
+        denied = (tx.negated_terms(clause) & distinct) - point_negated
+        if denied:
+            return f"negates the point (“not … {sorted(denied)[0]}”)"
+    return None
+
+
+def _clauses(unit: str) -> list[str]:
+    pieces = [p for p in re.split(r"[,;:]|\bbut\b|\bwhereas\b|\bwhile\b|\bunlike\b", unit) if p.strip()]
+    return pieces or [unit]
+
+
+def _ramp(value: float, low: float, high: float) -> float:
+    return float(np.clip((value - low) / (high - low), 0.0, 1.0))
+
+
+def _lexical(point: KeyPoint, unit: str) -> float:
+    """The best share of a phrasing's content words that the unit uses."""
+    have = tx.content_terms(unit)
+    best = 0.0
+    for phrase in point.phrasings:
+        need = tx.content_terms(phrase)
+        if need:
+            best = max(best, len(need & have) / len(need))
+    return best
+
+
+def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], claim_sim: float, truth_sim: float,
+                      margin: float) -> bool:
+    """Whether the unit sides with the misconception on the terms where claim and truth differ."""
+    if tx.swapped_terms(truth, unit) and not tx.swapped_terms(wrong.claim, unit):
+        return True
+    claim_denied = tx.negated_terms(wrong.claim)
+    unit_denied = tx.negated_terms(unit)
+    truth_denied = set().union(*(tx.negated_terms(t) for t in truth))
+    if unit_denied & (claim_denied - truth_denied):
+        return True
+    said = tx.content_terms(unit)
+    claim_terms = tx.content_terms(wrong.claim)
+    truth_terms = set().union(*(tx.content_terms(t) for t in truth))
+    pro = len(said & (claim_terms - truth_terms))
+    con = len(said & (truth_terms - claim_terms))
+    if pro != con:
+        return pro > con and claim_sim >= truth_sim - margin
+    return claim_sim > truth_sim + margin
+
+
+def _topic_phrase(question: str) -> str:
+    short = question.strip().rstrip("?.")
+    return f"“{short[:120]}{'…' if len(short) > 120 else ''}”"
+
+
+def derive_key_points(reference: str) -> tuple[KeyPoint, ...]:
+    """Key points from a reference answer when a question has none: one per sentence or clause."""
+    pieces = [u.text.strip(" .") for u in tx.units(tx.clean(reference)) if tx.content_terms(u.text)]
+    if not pieces:
+        pieces = [reference.strip()]
+    return tuple(KeyPoint(f"p{i + 1}", piece) for i, piece in enumerate(pieces))
+
+
+def rubric_from_reference(question: str, reference: str, key_points: Sequence[str] | None = None,
+                          misconceptions: Sequence[Misconception] = ()) -> Rubric:
+    """A rubric for a question given only as text: key points as listed, or derived from the reference."""
+    points = tuple(KeyPoint(f"p{i + 1}", t) for i, t in enumerate(key_points)) if key_points else derive_key_points(reference)
+    return Rubric(question, reference, points, tuple(misconceptions))

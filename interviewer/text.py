@@ -1,0 +1,228 @@
+"""Text processing for grading: sentence and clause units with spans, tokens, negation, term swaps."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Sequence
+
+import pysbd
+
+# A unit longer than this many words is split at clause boundaries.
+MAX_UNIT_WORDS = 24
+# Clause pieces shorter than this are merged back into their neighbour.
+MIN_CLAUSE_WORDS = 4
+
+_WORD = re.compile(r"[^\W_]+(?:['’\-.][^\W_]+)*", re.UNICODE)
+_CLAUSE_BREAK = re.compile(
+    r"\s*(?:;|:\s|\s[-–—]\s|,\s*(?=(?:but|whereas|while|although|though|so|because|which|and then|however|yet)\b)"
+    r"|\s(?=(?:whereas|while|although|but|however)\s))",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are aren't as at be because been before being below
+between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each
+few for from further had hadn't has hasn't have haven't having he her here hers herself him himself his how i
+if in into is isn't it it's its itself just let's me more most mustn't my myself no nor not of off on once only
+or other ought our ours ourselves out over own same she should shouldn't so some such than that that's the
+their theirs them themselves then there there's these they this those through to too under until up very was
+wasn't we were weren't what when where which while who whom why will with won't would wouldn't you your yours
+yourself yourselves um uh like well really basically actually thing things something stuff kind sort yeah
+okay ok yes yep sure think guess maybe perhaps probably i'm i'd i've i'll we're they're you're it'd
+""".split())
+
+# Negation cues, matched on whole tokens after splitting contractions.
+NEGATION_CUES = frozenset("not no never none neither nor cannot nothing nobody nowhere hardly barely".split())
+# How many words after a cue it negates (a simple scope, stopped by punctuation).
+NEGATION_SCOPE = 5
+_CONTRACTION_NEGATION = re.compile(r"n['’]t\b", re.IGNORECASE)
+# "not only ... but also" and similar are not negations.
+_NON_NEGATING = re.compile(r"\b(?:not only|no doubt|not just|no matter|nothing but|no longer than)\b", re.IGNORECASE)
+
+# Sets of terms that are mutually exclusive in most technical statements:
+# saying one where the key point says another flips its meaning.
+CONTRAST_SETS: tuple[frozenset[str], ...] = tuple(frozenset(group.split()) for group in (
+    "l1 l2", "lasso ridge", "precision recall", "overfit underfit", "overfitting underfitting",
+    "increase decrease", "increases decreases", "increasing decreasing", "increased decreased",
+    "higher lower", "high low", "more less", "more fewer", "larger smaller", "large small",
+    "maximize minimize", "maximum minimum", "max min", "before after", "first last",
+    "sparse dense", "bias variance", "supervised unsupervised", "generative discriminative",
+    "bagging boosting", "parallel sequential", "parallel sequentially", "independent dependent",
+    "training test", "train test", "positive negative", "positives negatives", "true false",
+    "type-i type-ii", "linear nonlinear", "linear non-linear", "convex non-convex", "rows columns",
+    "left right", "always never", "all none", "faster slower", "cheaper expensive", "stable unstable",
+    "deterministic random", "mean median", "sigmoid relu", "vanishing exploding", "inductive deductive",
+    "parametric nonparametric", "parametric non-parametric", "classification regression",
+    "synchronous asynchronous", "stateful stateless", "mutable immutable", "stack queue", "bfs dfs",
+    "online offline", "batch streaming", "rise fall", "rises falls", "grow shrink", "grows shrinks",
+    "add remove", "adds removes", "upper lower", "reduce raise", "reduces raises",
+))
+
+INSTRUCTION_PATTERNS = re.compile(
+    r"(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instruction|rubric|rule|prompt|above|previous|grading|criteria)"
+    r"|\b(?:give|award|assign|grant|score)\b.{0,30}\b(?:full|maximum|max|perfect|top|10|ten|100)\b.{0,15}\b(?:mark|point|score|credit|grade)s?"
+    r"|\b(?:you are|act as|pretend)\b.{0,30}\b(?:grader|examiner|assistant|ai|model|system)\b"
+    r"|\bsystem prompt\b|\b(?:grade|rate|mark|score) (?:this|my|me)\b.{0,30}\b(?:as|with)\b.{0,20}\b(?:correct|perfect|full|10|100)"
+    r"|\bthis answer (?:is|deserves)\b.{0,20}\b(?:perfect|correct|full marks|10)\b"
+    r"|\bas an? (?:ai|language model|llm)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+DONT_KNOW_PATTERNS = re.compile(
+    r"\b(?:i\s*(?:do\s*not|don['’]?t|dont)\s*know|idk|no idea|not sure|no clue|dunno|i\s*(?:have|had)\s*no\s*(?:idea|clue)"
+    r"|(?:can['’]?t|cannot|don['’]?t)\s*remember|never heard|haven['’]?t heard|pass|skip|no comment|i give up"
+    r"|not familiar|i forget|i forgot)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence or clause of an answer with its character span in the original text."""
+
+    start: int
+    end: int
+    text: str
+
+
+def clean(text: str) -> str:
+    """Replace control and invisible characters with spaces, keeping every offset unchanged."""
+    return _CONTROL.sub(" ", text)
+
+
+@functools.lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+
+
+def sentences(text: str) -> list[Unit]:
+    """Sentences of text with exact character spans (pysbd), line breaks also ending a sentence."""
+    units: list[Unit] = []
+    for block in re.finditer(r"[^\n]+", text):
+        offset = block.start()
+        cursor = 0
+        body = block.group()
+        for piece in _segmenter().segment(body) if body.strip() else []:
+            stripped = piece.strip()
+            if not stripped:
+                continue
+            found = body.find(stripped, cursor)
+            if found < 0:  # pysbd altered the text: fall back to the rest of the line
+                found = cursor
+                stripped = body[cursor:].strip()
+            cursor = found + len(stripped)
+            units.append(Unit(offset + found, offset + cursor, stripped))
+            if cursor >= len(body):
+                break
+    return units
+
+
+def clauses(unit: Unit) -> list[Unit]:
+    """Split a long unit at clause boundaries; short units come back whole."""
+    if len(unit.text.split()) <= MAX_UNIT_WORDS:
+        return [unit]
+    pieces: list[Unit] = []
+    cursor = 0
+    for match in _CLAUSE_BREAK.finditer(unit.text):
+        pieces.append(Unit(unit.start + cursor, unit.start + match.start(), unit.text[cursor:match.start()]))
+        cursor = match.end()
+    pieces.append(Unit(unit.start + cursor, unit.end, unit.text[cursor:]))
+    merged: list[Unit] = []
+    for piece in pieces:
+        if merged and (len(piece.text.split()) < MIN_CLAUSE_WORDS or len(merged[-1].text.split()) < MIN_CLAUSE_WORDS):
+            last = merged.pop()
+            piece = Unit(last.start, piece.end, unit.text[last.start - unit.start:piece.end - unit.start])
+        if piece.text.strip():
+            merged.append(piece)
+    return merged or [unit]
+
+
+def units(text: str) -> list[Unit]:
+    """The grading units of an answer: its sentences, long ones split into clauses."""
+    return [clause for sentence in sentences(text) for clause in clauses(sentence)]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens ("L1", "don't", "type-i" stay whole)."""
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def stem(word: str) -> str:
+    """A light suffix stemmer, enough to match "increases" with "increase" and "fitting" with "fit"."""
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            base = word[: len(word) - len(suffix)] + keep
+            if len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]  # "fitting" -> "fitt" -> "fit"
+            return base
+    return word
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed content words: what two statements must share to be about the same thing."""
+    return {stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())}
+
+
+def negated(text: str) -> bool:
+    """Whether the text carries an odd number of negation cues (so its main claim is negated)."""
+    body = _NON_NEGATING.sub(" ", text)
+    count = len(_CONTRACTION_NEGATION.findall(body))
+    count += sum(1 for w in words(_CONTRACTION_NEGATION.sub(" ", body)) if w in NEGATION_CUES)
+    return count % 2 == 1
+
+
+def negated_terms(text: str) -> set[str]:
+    """Stemmed content words inside the scope of a negation cue ("does not drive" -> {"drive"})."""
+    body = _CONTRACTION_NEGATION.sub(" not", _NON_NEGATING.sub(" ", text))
+    out: set[str] = set()
+    for chunk in re.split(r"[,;:.!?()]|\b(?:but|whereas|while|although|though)\b", body):
+        tokens = words(chunk)
+        for i, token in enumerate(tokens):
+            if token in NEGATION_CUES:
+                out.update(stem(w) for w in tokens[i + 1:i + 1 + NEGATION_SCOPE] if w not in STOPWORDS)
+    return out
+
+
+def contrast_terms(text: str) -> set[str]:
+    """The words of the text that belong to a contrast set (L1, precision, increase, ...)."""
+    found = set(words(text))
+    return {w for group in CONTRAST_SETS for w in group & found}
+
+
+def swapped_terms(reference: str | Sequence[str], candidate: str) -> tuple[str, str] | None:
+    """A contrast term the reference (or any of its phrasings) uses and the candidate replaced by its opposite."""
+    phrasings = [reference] if isinstance(reference, str) else list(reference)
+    ref = {w for phrase in phrasings for w in words(phrase)}
+    cand = set(words(candidate))
+    for group in CONTRAST_SETS:
+        said = ref & group
+        used = cand & group
+        if said and used and not (said & used):
+            return sorted(said)[0], sorted(used)[0]
+    return None
+
+
+def is_instruction(text: str) -> bool:
+    """Whether a sentence addresses the grader instead of the question."""
+    return bool(INSTRUCTION_PATTERNS.search(text))
+
+
+def says_dont_know(text: str) -> bool:
+    """Whether the text is essentially "I don't know" (the cue plus almost nothing else)."""
+    if not DONT_KNOW_PATTERNS.search(text):
+        return False
+    rest = DONT_KNOW_PATTERNS.sub(" ", text)
+    return len(content_terms(rest)) < 4
+
+
+def latin_share(text: str) -> float:
+    """The share of letters in the text that are Latin, for telling English from other scripts."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return 0.0
+    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    return latin / len(letters)
