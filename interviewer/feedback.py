@@ -1,0 +1,115 @@
+"""The interviewer's feedback on one answer: structured for the UI, plain text for the terminal."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from interviewer.grade import Band, Grade, Status
+
+HEADLINES = {
+    Band.STRONG: "Strong answer.",
+    Band.ADEQUATE: "A reasonable answer, with gaps.",
+    Band.WEAK: "A weak answer: several key ideas are missing.",
+    Band.NO_ANSWER: "That didn't answer the question.",
+}
+
+
+@dataclass(frozen=True)
+class CoveredPoint:
+    """A key point the answer made, with the sentence of the answer that made it."""
+
+    key_point_id: str
+    text: str
+    partly: bool
+    evidence: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True)
+class MissedPoint:
+    """A key point the answer did not make (``note`` says why a close sentence did not count)."""
+
+    key_point_id: str
+    text: str
+    weight: float
+    note: str | None = None
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A misconception the answer asserted, what the answer said, and the correct statement."""
+
+    claim: str
+    correction: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What the interviewer says about one answer."""
+
+    score10: float
+    band: Band
+    headline: str
+    covered: tuple[CoveredPoint, ...] = ()
+    missed: tuple[MissedPoint, ...] = ()
+    corrections: tuple[Correction, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        """A plain-text rendering for the terminal."""
+        lines = [f"{self.headline} Score {self.score10:.1f}/10."]
+        for point in self.covered:
+            said = f' (you said: "{point.evidence}")' if point.evidence else ""
+            lines.append(f"  {'~' if point.partly else '+'} {point.text}{said}")
+        for point in self.missed:
+            why = f" [{point.note}]" if point.note else ""
+            lines.append(f"  - missed: {point.text}{why}")
+        for item in self.corrections:
+            lines.append(f'  ! you said "{item.evidence}", but {item.correction}')
+        lines.extend(f"  * {note}" for note in self.notes)
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form that :meth:`from_dict` reads back without loss."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Feedback":
+        """Rebuild feedback from :meth:`to_dict` output."""
+        return cls(
+            score10=float(data["score10"]),
+            band=Band(data["band"]),
+            headline=data["headline"],
+            covered=tuple(CoveredPoint(**item) for item in data.get("covered", ())),
+            missed=tuple(MissedPoint(**item) for item in data.get("missed", ())),
+            corrections=tuple(Correction(**item) for item in data.get("corrections", ())),
+            notes=tuple(data.get("notes", ())),
+        )
+
+
+def build_feedback(grade: Grade) -> Feedback:
+    """Feedback from a grade: covered points with evidence, missed points, corrections, notes."""
+    covered = tuple(
+        CoveredPoint(p.key_point_id, p.text, p.status is Status.PARTLY,
+                     p.evidence.text if p.evidence else None,
+                     p.evidence.start if p.evidence else None, p.evidence.end if p.evidence else None)
+        for p in grade.points if p.status is not Status.MISSED
+    )
+    missed_results = sorted(grade.with_status(Status.MISSED), key=lambda p: -p.weight)
+    missed = tuple(MissedPoint(p.key_point_id, p.text, p.weight, p.note,
+                               p.evidence.text if p.evidence and p.note else None)
+                   for p in missed_results)
+    corrections = tuple(Correction(m.claim, m.correction, m.evidence.text) for m in grade.misconceptions)
+    return Feedback(
+        score10=grade.score10,
+        band=grade.band,
+        headline=HEADLINES[grade.band],
+        covered=covered if not grade.is_non_answer else (),
+        missed=missed if not grade.is_non_answer else (),
+        corrections=corrections,
+        notes=tuple(note.message for note in grade.flags),
+    )
