@@ -152,6 +152,10 @@ class Interview:
         answers = [e for e in self.entries if isinstance(e, AnswerGiven)]
         return summarize(self.state, len(answers), sum(e.seconds or 0.0 for e in answers))
 
+    def export(self) -> dict[str, Any]:
+        """The transcript as saved to a JSON file: :meth:`to_dict` plus the summary."""
+        return {**self.to_dict(), "summary": self.summary().to_dict()}
+
     # --- input -----------------------------------------------------------------------------
 
     def handle(self, text: str) -> Reply:

@@ -10,6 +10,7 @@ from interviewer import policy
 from interviewer.bank import Difficulty, Track
 from interviewer.grade import Status
 from interviewer.state import Outcome, QuestionRecord, State
+from interviewer.transcript import AnswerGiven, Entry
 
 NOT_ANSWERED = "not answered"
 
@@ -198,3 +199,9 @@ def summarize(state: State, answers: int, seconds: float) -> Summary:
     return Summary(overall, questions, tracks, tuple(p for r in records for p in point_scores(r)), strongest,
                    weakest, answers, round(seconds, 3), state.end_reason.value if state.end_reason else None)
 
+
+
+def summary_of(entries: list[Entry]) -> Summary:
+    """The summary of a transcript, without the bank (for reviewing saved or exported sessions)."""
+    answers = [e for e in entries if isinstance(e, AnswerGiven)]
+    return summarize(State.replay(entries), len(answers), sum(e.seconds or 0.0 for e in answers))

@@ -1,0 +1,130 @@
+"""The shared machinery behind every interview: bank, grader, job matcher and store, wired together.
+
+Build one :class:`Engine` per process (the UI wraps it in ``st.cache_resource``; it is read-only
+apart from the database) and keep each candidate's :class:`Interview` in one session-state key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from embeddings import Encoder, load_encoder
+from interviewer import policy, settings
+from interviewer.bank import Bank, load_bank
+from interviewer.planner import Mode, Plan, Setup, SetupError, eligible, plan_ranked, plan_tracks
+from interviewer.schedule import question_order
+from interviewer.session import Grading, Interview, Reply
+from interviewer.store import Store
+from interviewer.tailor import JobMatcher, select
+from interviewer.transcript import Command, EndReason, utc_now
+
+
+class Engine:
+    """Starts, runs, saves and resumes interviews. Thread-safe; share one per process."""
+
+    def __init__(self, bank: Bank, grader: Grading, store: Store, *, encoder: Encoder | None = None,
+                 data_dir: Path | None = None) -> None:
+        self.bank = bank
+        self.grader = grader
+        self.store = store
+        self.encoder = encoder if encoder is not None else getattr(grader, "encoder", None)
+        self.data_dir = Path(data_dir) if data_dir else settings.load().data_dir
+        self._matcher: JobMatcher | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, encoder: Encoder | None = None, *, strict: bool = False) -> "Engine":
+        """Everything from the environment: the configured bank, the packaged model, the database URL."""
+        from interviewer.grader import Grader
+
+        config = settings.load()
+        bank = load_bank(config.bank_dir, replace=config.bank_replace, strict=strict)
+        encoder = encoder or load_encoder(config.model_path)
+        grader = Grader.for_bank(bank, encoder, config.data_dir / "cache")
+        return cls(bank, grader, Store(config.database_url), encoder=encoder, data_dir=config.data_dir)
+
+    def matcher(self) -> JobMatcher:
+        """The job-description matcher, built on first use (its index is cached on disk)."""
+        with self._lock:
+            if self._matcher is None:
+                if self.encoder is None:
+                    raise SetupError("tailoring to a job description needs the embedding model")
+                self._matcher = JobMatcher(self.bank, self.encoder, self.data_dir / "cache")
+            return self._matcher
+
+    # --- starting --------------------------------------------------------------------------
+
+    def plan(self, setup: Setup, now: datetime | None = None) -> Plan:
+        """The questions an interview draws from, for this setup and this profile's history."""
+        if setup.mode is Mode.WEAK_SPOTS:
+            spots = (self.store.weak_spots(setup.profile, now)
+                     or self.store.weak_spots(setup.profile, now, due_only=False))
+            if not spots:
+                raise SetupError(f"no weak spots yet for profile {setup.profile!r}: practise a normal interview "
+                                 "first; the key points you miss are scheduled here for review")
+            return plan_ranked(question_order(spots), self.bank, setup)
+        recent = self.store.recent_question_ids(setup.profile)
+        if setup.mode is Mode.TRACKS:
+            return plan_tracks(self.bank, setup, recent)
+        allowed = {q.id for q in eligible(self.bank, setup)}
+        level = setup.fixed_difficulty
+        at_level = {qid for qid in allowed if self.bank.get(qid).difficulty is level}
+        if level is not None and len(at_level) >= setup.length:
+            allowed = at_level
+        matches = self.matcher().rank(setup.job_description or "")
+        chosen = select(matches, self.bank, setup.length, allowed)
+        spare = [m for m in matches if m.question_id in allowed and m not in chosen]
+        ranked = chosen + spare[: max(0, policy.JD_POOL_FACTOR * setup.length - len(chosen))]
+        return plan_ranked([m.question_id for m in ranked], self.bank, setup, recent,
+                           {m.question_id: m.targets for m in ranked})
+
+    def start(self, setup: Setup, *, clock: Callable[[], datetime] = utc_now) -> Interview:
+        """A new interview, its first question asked and the session saved."""
+        interview = Interview.begin(self.bank, self.grader, setup, self.plan(setup, clock()), clock=clock)
+        self.store.create_session(interview)
+        return interview
+
+    # --- running ---------------------------------------------------------------------------
+
+    def handle(self, interview: Interview, text: str) -> Reply:
+        """Pass a chat message (answer or typed command) to the interview and save what it produced."""
+        reply = interview.handle(text)
+        self.store.save(interview)
+        return reply
+
+    def command(self, interview: Interview, command: Command | str) -> Reply:
+        """Run a command (a UI button) and save it."""
+        reply = interview.command(command)
+        self.store.save(interview)
+        return reply
+
+    def stop(self, interview: Interview, reason: EndReason = EndReason.INPUT_CLOSED) -> Reply:
+        """End an interview without a command (closed input) and save it."""
+        reply = interview.stop(reason)
+        self.store.save(interview)
+        return reply
+
+    def resume(self, session_id: str, *, clock: Callable[[], datetime] = utc_now) -> Interview:
+        """A saved interview rebuilt exactly, ready to continue."""
+        return self.store.load_session(session_id, self.bank, self.grader, clock=clock)
+
+    def export(self, interview: Interview, folder: Path | None = None) -> Path:
+        """Write the transcript (entries and summary) as JSON in the data folder; return its path."""
+        return write_transcript(interview, folder or self.data_dir / "transcripts")
+
+
+def write_transcript(interview: Interview, folder: Path) -> Path:
+    """Save an interview's transcript to ``folder`` atomically, named by date and session id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{interview.created_at:%Y-%m-%d-%H%M%S}-{interview.id[:8]}.json"
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(interview.export(), handle, ensure_ascii=False, indent=1)
+    os.replace(tmp, path)
+    return path

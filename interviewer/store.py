@@ -1,0 +1,301 @@
+"""Persistence: sessions, their turns and weak-spot history, in SQLite (default) or PostgreSQL.
+
+Every turn is saved as soon as it happens (call :meth:`Store.save` after each step). The schema is
+versioned: numbered migrations run on open, each in one transaction with its ``schema_version`` row.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from interviewer import policy, settings
+from interviewer.bank import Bank
+from interviewer.grade import Status
+from interviewer.migrations import MIGRATIONS, schema_version
+from interviewer.planner import Setup
+from interviewer.schedule import PointState, WeakSpot, review
+from interviewer.session import Grading, Interview
+from interviewer.state import Phase
+from interviewer.transcript import AnswerGiven, Command, CommandUsed, Entry, QuestionAsked, entry_to_dict, utc_now
+
+LOCK_TIMEOUT_SECONDS = 5.0
+meta = sa.MetaData()
+sessions = sa.Table(
+    "sessions", meta,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("profile", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("setup", sa.Text, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("score", sa.Float),
+    sa.Column("questions", sa.Integer, nullable=False),
+)
+turns = sa.Table(
+    "turns", meta,
+    sa.Column("session_id", sa.String(36), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("question_id", sa.String(200)),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+point_history = sa.Table(
+    "point_history", meta,
+    sa.Column("profile", sa.String(100), primary_key=True),
+    sa.Column("question_id", sa.String(200), primary_key=True),
+    sa.Column("key_point_id", sa.String(200), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("box", sa.Integer, nullable=False),
+    sa.Column("due_at", sa.DateTime, nullable=False),
+    sa.Column("times_seen", sa.Integer, nullable=False),
+    sa.Column("times_missed", sa.Integer, nullable=False),
+    sa.Column("last_status", sa.String(20), nullable=False),
+    sa.Column("last_seen", sa.DateTime, nullable=False),
+)
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used; the message says what to do."""
+
+
+class StoreLocked(StoreError):
+    """Another program holds the database file."""
+
+
+class StoreCorrupt(StoreError):
+    """The database file is damaged or is not a database."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was written by a newer version of the interviewer."""
+
+
+class SessionNotFound(StoreError, KeyError):
+    """No session with that id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One row of the session list."""
+
+    id: str
+    profile: str
+    created_at: datetime
+    updated_at: datetime
+    status: str
+    score10: float | None
+    questions: int
+    setup: Setup
+
+
+def _db_time(moment: datetime) -> datetime:
+    """Naive UTC, the portable way to store a timestamp."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def _public(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Store:
+    """The database of one installation (or one shared deployment)."""
+
+    def __init__(self, url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> None:
+        self.url = url or settings.load().database_url
+        parsed = make_url(self.url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.where = parsed.database if self.is_sqlite and parsed.database else _public(self.url)
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {"connect_args": {"timeout": lock_timeout}} if self.is_sqlite else {}
+        self.engine = sa.create_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            _transactional_sqlite(self.engine)
+        self.version = self.migrate()
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self, action: str) -> Iterator[sa.Connection]:
+        """One transaction; database failures become a StoreError that says what to do."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except sa.exc.DBAPIError as exc:
+            raise self._explain(action, exc) from exc
+
+    def _explain(self, action: str, exc: sa.exc.DBAPIError) -> StoreError:
+        text = str(exc.orig).lower()
+        if "locked" in text or "busy" in text:
+            return StoreLocked(f"Could not {action}: the database {self.where} is locked by another program "
+                               "(another interviewer window or process?). Close it and try again.")
+        if self.is_sqlite and ("not a database" in text or "malformed" in text or "corrupt" in text):
+            return StoreCorrupt(f"Could not {action}: {self.where} is damaged or is not a database. Move it "
+                                "aside (for example rename it to .bak) and start again; a new one will be created.")
+        if isinstance(exc, sa.exc.IntegrityError):
+            return StoreError(f"Could not {action}: the session was changed by another window; reload it.")
+        return StoreError(f"Could not {action} in {self.where}: {exc.orig}. Check INTERVIEWER_DATABASE_URL "
+                          "and that the database is reachable.")
+
+    # --- schema ----------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Apply every migration the database lacks; return the schema version."""
+        latest = MIGRATIONS[-1][0]
+        with self._tx("read the schema version") as conn:
+            current = schema_version(conn)
+        if current > latest:
+            raise SchemaTooNew(f"The database {self.where} has schema version {current}, but this version of the "
+                               f"interviewer knows only up to {latest}. Upgrade the interviewer, or point "
+                               "INTERVIEWER_DATABASE_URL at another database. Nothing was changed.")
+        for number, name, apply in MIGRATIONS:
+            if number <= current:
+                continue
+            with self._tx(f"apply migration {number} ({name})") as conn:
+                apply(conn)
+                conn.execute(sa.text("INSERT INTO schema_version (version, name, applied_at) VALUES (:v, :n, :t)"),
+                             {"v": number, "n": name, "t": _db_time(utc_now())})
+            current = number
+        return current
+
+    # --- sessions and turns ----------------------------------------------------------------
+
+    def create_session(self, interview: Interview) -> None:
+        """Save a new session and the turns it has so far."""
+        self.save(interview)
+
+    def append_turn(self, session_id: str, entry: Entry, conn: sa.Connection | None = None) -> None:
+        """Save one transcript entry of a session."""
+        if conn is None:
+            with self._tx("save a turn") as own:
+                return self.append_turn(session_id, entry, own)
+        conn.execute(turns.insert().values(
+            session_id=session_id, seq=entry.seq, kind=entry.kind.value,
+            question_id=getattr(entry, "question_id", None), payload=json.dumps(entry_to_dict(entry)),
+            created_at=_db_time(entry.at)))
+
+    def save(self, interview: Interview) -> int:
+        """Bring the stored session up to date: its row, new turns, weak-spot history. Returns turns added."""
+        now = utc_now()
+        summary = interview.summary()
+        row = {"profile": interview.setup.profile, "updated_at": _db_time(now),
+               "status": "ended" if interview.phase is Phase.ENDED else "active", "score": summary.score10,
+               "questions": len(summary.questions)}
+        with self._tx("save the session") as conn:
+            exists = conn.execute(sa.select(sessions.c.id).where(sessions.c.id == interview.id)).first()
+            if exists:
+                conn.execute(sessions.update().where(sessions.c.id == interview.id).values(**row))
+            else:
+                head = {k: v for k, v in interview.to_dict().items() if k != "entries"}
+                conn.execute(sessions.insert().values(id=interview.id, created_at=_db_time(interview.created_at),
+                                                      setup=json.dumps(head), **row))
+            last = conn.execute(sa.select(sa.func.max(turns.c.seq)).where(turns.c.session_id == interview.id)).scalar()
+            fresh = interview.entries[last or 0:]
+            for entry in fresh:
+                self.append_turn(interview.id, entry, conn)
+                self._update_points(conn, interview, entry)
+        return len(fresh)
+
+    def session_data(self, session_id: str) -> dict[str, Any]:
+        """A stored session as :meth:`Interview.to_dict` output (no bank needed)."""
+        with self._tx("load the session") as conn:
+            row = conn.execute(sa.select(sessions.c.setup).where(sessions.c.id == session_id)).first()
+            if row is None:
+                raise SessionNotFound(f"No saved session {session_id!r}; list them with `interviewer sessions`.")
+            payloads = conn.execute(sa.select(turns.c.payload).where(turns.c.session_id == session_id)
+                                    .order_by(turns.c.seq)).scalars().all()
+        return {**json.loads(row.setup), "entries": [json.loads(p) for p in payloads]}
+
+    def load_session(self, session_id: str, bank: Bank, grader: Grading, *,
+                     clock: Callable[[], datetime] = utc_now) -> Interview:
+        """Rebuild a saved interview exactly, ready to continue (after a crash or a page refresh)."""
+        return Interview.from_dict(self.session_data(session_id), bank, grader, clock=clock)
+
+    def list_sessions(self, profile: str, limit: int = 50) -> list[SessionInfo]:
+        """A profile's sessions, newest first."""
+        query = sa.select(sessions).where(sessions.c.profile == profile).order_by(
+            sessions.c.created_at.desc()).limit(limit)
+        with self._tx("list sessions") as conn:
+            rows = conn.execute(query).all()
+        return [SessionInfo(r.id, r.profile, _aware(r.created_at), _aware(r.updated_at), r.status, r.score,
+                            r.questions, Setup.from_dict(json.loads(r.setup)["setup"])) for r in rows]
+
+    def recent_question_ids(self, profile: str, sessions_back: int = policy.RECENT_SESSIONS) -> set[str]:
+        """Main questions asked in the profile's latest sessions."""
+        latest = (sa.select(sessions.c.id).where(sessions.c.profile == profile)
+                  .order_by(sessions.c.created_at.desc()).limit(sessions_back).subquery())
+        query = sa.select(turns.c.question_id).distinct().where(
+            turns.c.session_id.in_(sa.select(latest.c.id)), turns.c.kind == QuestionAsked.kind.value)
+        with self._tx("read recent questions") as conn:
+            return set(conn.execute(query).scalars().all())
+
+    # --- weak spots ------------------------------------------------------------------------
+
+    def _update_points(self, conn: sa.Connection, interview: Interview, entry: Entry) -> None:
+        """Move each key point of a main question through its Leitner box after an answer, skip or reveal."""
+        if isinstance(entry, AnswerGiven) and entry.follow_up_id is None:
+            results = [(p.key_point_id, p.text, p.status) for p in entry.grade.points]
+        elif (isinstance(entry, CommandUsed) and entry.done and entry.command in (Command.SKIP, Command.ANSWER)
+              and entry.follow_up_id is None and entry.question_id in interview.bank):
+            results = [(p.id, p.text, Status.MISSED) for p in interview.bank.get(entry.question_id).key_points]
+        else:
+            return
+        profile = interview.setup.profile
+        for point_id, text, status in results:
+            key = (point_history.c.profile == profile, point_history.c.question_id == entry.question_id,
+                   point_history.c.key_point_id == point_id)
+            old = conn.execute(sa.select(point_history).where(*key)).first()
+            before = PointState(old.box, _aware(old.due_at), old.times_seen, old.times_missed,
+                                Status(old.last_status)) if old else None
+            after = review(before, status, entry.at)
+            values = {"text": text, "box": after.box, "due_at": _db_time(after.due_at), "times_seen": after.times_seen,
+                      "times_missed": after.times_missed, "last_status": after.last_status.value,
+                      "last_seen": _db_time(entry.at)}
+            if old:
+                conn.execute(point_history.update().where(*key).values(**values))
+            else:
+                conn.execute(point_history.insert().values(profile=profile, question_id=entry.question_id,
+                                                           key_point_id=point_id, **values))
+
+    def weak_spots(self, profile: str, now: datetime | None = None, *, due_only: bool = True) -> list[WeakSpot]:
+        """Key points the profile has missed before, most urgent first (only those due by ``now``, by default)."""
+        query = sa.select(point_history).where(point_history.c.profile == profile, point_history.c.times_missed > 0)
+        if due_only:
+            query = query.where(point_history.c.due_at <= _db_time(now or utc_now()))
+        query = query.order_by(point_history.c.box, point_history.c.due_at, point_history.c.times_missed.desc(),
+                               point_history.c.question_id, point_history.c.key_point_id)
+        with self._tx("read weak spots") as conn:
+            rows = conn.execute(query).all()
+        return [WeakSpot(r.question_id, r.key_point_id, r.text, r.box, _aware(r.due_at), r.times_missed,
+                         Status(r.last_status)) for r in rows]
+
+
+def _transactional_sqlite(engine: sa.Engine) -> None:
+    """Make pysqlite run DDL inside transactions too, so a migration is all-or-nothing."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN")
