@@ -48,5 +48,89 @@ def validate(path: Path | None, as_json: bool) -> None:
     sys.exit(1 if bank.issues or not bank.questions else 0)
 
 
+def _load_grader(bank=None):
+    """The real grader, with a clear message instead of a traceback when the model is missing."""
+    from embeddings import ModelError, load_encoder
+    from interviewer.grader import Grader
+
+    config = settings.load()
+    try:
+        encoder = load_encoder(config.model_path)
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from None
+    if bank is None:
+        return Grader(encoder)
+    return Grader.for_bank(bank, encoder, config.data_dir / "index")
+
+
+def _load_bank():
+    from interviewer.bank import BankError, load_bank
+
+    config = settings.load()
+    try:
+        return load_bank(config.bank_dir, replace=config.bank_replace)
+    except BankError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.argument("question_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the grade as one JSON object.")
+@click.option("--answer", help="The answer text (default: read from standard input).")
+def grade(question_id: str, as_json: bool, answer: str | None) -> None:
+    """Grade one answer (from stdin) to the bank question QUESTION_ID."""
+    from interviewer.feedback import build_feedback
+
+    bank = _load_bank()
+    if question_id not in bank:
+        raise click.ClickException(f"no question {question_id!r} in the bank; `interviewer validate --json` lists the ids")
+    question = bank.get(question_id)
+    text = answer if answer is not None else sys.stdin.read()
+    result = _load_grader(bank).grade(question.rubric, text)
+    if as_json:
+        click.echo(json.dumps({"question_id": question_id, "score10": result.score10, **result.to_dict()},
+                              ensure_ascii=False))
+    else:
+        click.echo(build_feedback(result).text())
+
+
+@main.command(name="eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
+@click.option("--split", type=click.Choice(["all", "tune", "holdout"]), default="all", show_default=True,
+              help="Grade only one half of the questions (split by a hash of the question text).")
+@click.option("--limit", type=int, default=None, help="Grade only the first N answers.")
+@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write one {id, predicted} JSON line per graded answer.")
+def eval_command(path: Path, as_json: bool, split: str, limit: int | None, predictions: Path | None) -> None:
+    """Grade a human-graded answers file and report how well the grades agree."""
+    from interviewer.evaluate import EvalFileError, evaluate, in_split, read_items
+
+    try:
+        items = read_items(path)
+    except EvalFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    items = items[:limit] if limit else items
+    bank = _load_bank() if any(item.question_id for item in items) else None
+    grader = _load_grader(bank)
+    try:
+        report = evaluate(grader, items, bank, split)
+    except EvalFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    if predictions:
+        chosen = [item for item in items if in_split(item.question, split)]
+        with predictions.open("w", encoding="utf-8") as out:
+            for item, value in zip(chosen, report.predictions):
+                out.write(json.dumps({"id": item.id, "predicted": round(value, 4)}) + "\n")
+    figures = report.as_dict()
+    click.echo(f"{path.name} [{split}] n={report.n}")
+    click.echo(f"  grader:   pearson {report.pearson:.3f}  spearman {report.spearman:.3f}  auc {report.auc:.3f}")
+    click.echo(f"  baseline: pearson {report.baseline_pearson:.3f}  spearman {report.baseline_spearman:.3f}  "
+               f"auc {report.baseline_auc:.3f}  (whole-answer cosine to the closest reference)")
+    click.echo(f"  grading time {report.seconds:.1f} s ({1000 * report.seconds / report.n:.1f} ms per answer)")
+    if as_json:
+        click.echo(json.dumps(figures))
+
+
 if __name__ == "__main__":
     main()

@@ -26,7 +26,7 @@ class Calibration:
     partly: float = 0.45           # ... and as partly covered
     credit_floor: float = 0.30     # cosine that earns no credit
     credit_full: float = 0.72      # cosine that earns full credit
-    lexical_weight: float = 0.35   # share of a point's credit from its content words found in the unit
+    lexical_weight: float = 0.5    # share of a point's credit from its content words found in the unit
     off_topic: float = 0.28        # below this best unit-to-rubric cosine the answer is off-topic
     misconception: float = 0.55    # cosine at which a unit may be asserting a misconception
     misconception_margin: float = 0.03  # claim must beat the key point by this when the terms do not decide
@@ -75,7 +75,7 @@ class Grader:
 
     # --- vectors ---------------------------------------------------------------------------
 
-    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors for rubric texts: from the bank index, the LRU cache, or one encode call."""
         out: list[np.ndarray | None] = []
         missing: list[str] = []
@@ -122,7 +122,10 @@ class Grader:
             return FlagNote(Flag.DONT_KNOW, "You said you don't know. That's fine in practice: "
                             "ask for a hint, or reveal the model answer and try again later.")
         normal = " ".join(tx.words(stripped))
-        if normal in MINIMAL_ANSWERS or len(tx.content_terms(stripped)) < self.cal.min_content_words:
+        terms = tx.content_terms(stripped)
+        rubric_terms = set().union(*(tx.content_terms(t) for t in rubric.texts()))
+        # One on-point word ("vibration") can be an answer; one stray word ("fine") is not.
+        if normal in MINIMAL_ANSWERS or len(terms) < self.cal.min_content_words and not terms & rubric_terms:
             return FlagNote(Flag.TOO_SHORT, "The answer is too short to judge: explain your reasoning "
                             "in a few sentences, as you would out loud.")
         if self._gibberish(stripped, rubric):
@@ -179,7 +182,7 @@ class Grader:
         phrasings = [(i, phrase) for i, point in enumerate(points) for phrase in point.phrasings]
         claims = list(rubric.misconceptions)
         rubric_texts = [phrase for _, phrase in phrasings] + [m.claim for m in claims] + [rubric.question, rubric.reference_answer]
-        rubric_vecs = self._vectors(rubric_texts)
+        rubric_vecs = self.vectors(rubric_texts)
         unit_vecs = self.encoder.encode([u.text for u in units])
         sims = unit_vecs @ rubric_vecs.T  # units x rubric texts
         n_phr = len(phrasings)
@@ -231,7 +234,7 @@ class Grader:
             unit = units[u]
             note = checker.note(int(u), index)
             if note is None:
-                lexical = _lexical(point, unit.text)
+                lexical = _lexical(point, unit.text, checker.topic)
                 floor, full = cal.credit_floor, cal.credit_full
                 blend = (1 - cal.lexical_weight) * sim + cal.lexical_weight * (floor + lexical * (full - floor))
                 status = Status.COVERED if sim >= cal.covered else Status.PARTLY if sim >= cal.partly else Status.MISSED
@@ -289,6 +292,7 @@ class _Contradictions:
         self.nearest = self.per_point.argmax(axis=1)
         terms = [set().union(*(tx.content_terms(p) for p in group)) for group in self.phrases]
         topic = tx.content_terms(rubric.question)
+        self.topic = topic
         self.distinct = []
         for i, own in enumerate(terms):
             others = set().union(*(t for j, t in enumerate(terms) if j != i)) if len(terms) > 1 else set()
@@ -353,12 +357,13 @@ def _ramp(value: float, low: float, high: float) -> float:
     return float(np.clip((value - low) / (high - low), 0.0, 1.0))
 
 
-def _lexical(point: KeyPoint, unit: str) -> float:
-    """The best share of a phrasing's content words that the unit uses."""
+def _lexical(point: KeyPoint, unit: str, topic: set[str]) -> float:
+    """The best share of a phrasing's content words, other than the question's own, that the unit uses."""
     have = tx.content_terms(unit)
     best = 0.0
     for phrase in point.phrasings:
-        need = tx.content_terms(phrase)
+        terms = tx.content_terms(phrase)
+        need = (terms - topic) or terms
         if need:
             best = max(best, len(need & have) / len(need))
     return best

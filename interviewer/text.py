@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import pysbd
+import snowballstemmer
 
 # A unit longer than this many words is split at clause boundaries.
 MAX_UNIT_WORDS = 24
@@ -151,15 +152,15 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
 
+@functools.lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
-    """A light suffix stemmer, enough to match "increases" with "increase" and "fitting" with "fit"."""
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            base = word[: len(word) - len(suffix)] + keep
-            if len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz":
-                base = base[:-1]  # "fitting" -> "fitt" -> "fit"
-            return base
-    return word
+    """The Snowball (Porter 2) stem: "vibrates" and "vibration" both give "vibrat"."""
+    return _stemmer().stemWord(word)
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    return snowballstemmer.stemmer("english")
 
 
 def content_terms(text: str) -> set[str]:

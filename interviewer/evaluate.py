@@ -1,0 +1,206 @@
+"""Measure the grader on human-graded answers: Pearson, Spearman, ROC AUC, against a raw-cosine baseline."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from interviewer import text as tx
+from interviewer.bank import Bank, KeyPoint, Misconception, Rubric
+from interviewer.grader import Grader, derive_key_points
+
+SPLITS = ("all", "tune", "holdout")
+
+
+class EvalFileError(ValueError):
+    """A graded-answers file that cannot be read; the message names the line."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One human-graded answer with what the grader needs to grade it."""
+
+    id: str
+    question: str
+    answer: str
+    score: float
+    references: tuple[str, ...]
+    key_points: tuple[str, ...] = ()
+    misconceptions: tuple[Misconception, ...] = ()
+    question_id: str | None = None
+
+
+@dataclass
+class Report:
+    """Correlations of the grader and of the raw-cosine baseline with the human scores."""
+
+    n: int
+    pearson: float
+    spearman: float
+    auc: float
+    seconds: float
+    baseline_pearson: float
+    baseline_spearman: float
+    baseline_auc: float
+    split: str = "all"
+    predictions: list[float] = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict:
+        """The summary as printed by ``interviewer eval --json``."""
+        out = {k: v for k, v in self.__dict__.items() if k != "predictions"}
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
+
+
+def read_items(path: Path) -> list[Item]:
+    """Read a graded-answers JSONL file (see shared/data/graded-answers/README.md)."""
+    items = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise EvalFileError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            refs = row.get("reference_answers") or ([row["reference_answer"]] if row.get("reference_answer") else [])
+            items.append(Item(
+                id=str(row.get("id", number)), question=str(row.get("question", "")), answer=str(row["answer"]),
+                score=float(row["score"]), references=tuple(str(r) for r in refs),
+                key_points=tuple(str(k) for k in row.get("key_points") or ()),
+                misconceptions=tuple(_misconception(m) for m in row.get("misconceptions") or ()),
+                question_id=row.get("question_id"),
+            ))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EvalFileError(f"{path}:{number}: {exc.__class__.__name__}: {exc}") from exc
+        if not items[-1].references and not items[-1].question_id:
+            raise EvalFileError(f"{path}:{number}: needs reference_answers or a question_id")
+    return items
+
+
+def _misconception(raw: object) -> Misconception:
+    if isinstance(raw, str):
+        return Misconception(raw, "")
+    if isinstance(raw, dict):
+        return Misconception(str(raw["claim"]), str(raw.get("correction", "")), raw.get("key_point"))
+    raise TypeError(f"a misconception must be text or a mapping, not {type(raw).__name__}")
+
+
+def in_split(question: str, split: str) -> bool:
+    """Questions are split in two halves by a hash of their text: ``tune`` and ``holdout``."""
+    if split == "all":
+        return True
+    half = int(hashlib.sha256(question.encode("utf-8")).hexdigest(), 16) % 2
+    return (half == 0) == (split == "tune")
+
+
+class RubricBuilder:
+    """Rubrics for items: from the bank by question id, or derived from the reference answers."""
+
+    def __init__(self, grader: Grader, bank: Bank | None = None) -> None:
+        self.grader = grader
+        self.bank = bank
+        self._cache: dict[tuple, Rubric] = {}
+
+    def __call__(self, item: Item) -> Rubric:
+        """The rubric to grade this item against."""
+        if item.question_id:
+            if self.bank is None or item.question_id not in self.bank:
+                raise EvalFileError(f"item {item.id}: unknown question_id {item.question_id!r}")
+            return self.bank.get(item.question_id).rubric
+        key = (item.question, item.references, item.key_points, item.misconceptions)
+        if key not in self._cache:
+            self._cache[key] = self._derive(item)
+        return self._cache[key]
+
+    def _derive(self, item: Item) -> Rubric:
+        """Key points from the first reference; the other references become their alternative phrasings."""
+        if item.key_points:
+            points = [KeyPoint(f"p{i + 1}", t) for i, t in enumerate(item.key_points)]
+        else:
+            points = list(derive_key_points(item.references[0]))
+        extra = [u.text for ref in item.references[1:] for u in tx.units(tx.clean(ref)) if tx.content_terms(u.text)]
+        if extra:
+            sims = self.grader.vectors(extra) @ self.grader.vectors([p.text for p in points]).T
+            alternatives: list[list[str]] = [[] for _ in points]
+            for text, row in zip(extra, sims):
+                alternatives[int(np.argmax(row))].append(text)
+            points = [KeyPoint(p.id, p.text, p.weight, tuple(dict.fromkeys(alts))) for p, alts in zip(points, alternatives)]
+        return Rubric(item.question, " ".join(item.references[:1]), tuple(points), item.misconceptions)
+
+
+def baseline_scores(grader: Grader, items: Sequence[Item], rubric_for: RubricBuilder) -> list[float]:
+    """Whole-answer cosine to the closest reference answer: what typical interview bots do."""
+    answers = grader.encoder.encode([item.answer for item in items])
+    out = []
+    for item, vector in zip(items, answers):
+        refs = item.references or (rubric_for(item).reference_answer,)
+        out.append(float((grader.vectors(list(refs)) @ vector).max()))
+    return out
+
+
+def evaluate(grader: Grader, items: Sequence[Item], bank: Bank | None = None, split: str = "all") -> Report:
+    """Grade every item of the split and correlate the scores with the human grades."""
+    chosen = [item for item in items if in_split(item.question, split)]
+    if len(chosen) < 2:
+        raise EvalFileError(f"only {len(chosen)} item(s) in split {split!r}: nothing to correlate")
+    rubric_for = RubricBuilder(grader, bank)
+    for item in chosen:  # encode rubric texts before the clock starts, as the bank index would
+        rubric_for(item)
+    start = time.perf_counter()
+    predicted = [grader.grade(rubric_for(item), item.answer).score for item in chosen]
+    seconds = time.perf_counter() - start
+    baseline = baseline_scores(grader, chosen, rubric_for)
+    human = [item.score for item in chosen]
+    return Report(
+        n=len(chosen), pearson=pearson(predicted, human), spearman=spearman(predicted, human),
+        auc=auc(predicted, [h >= 1.0 for h in human]), seconds=seconds,
+        baseline_pearson=pearson(baseline, human), baseline_spearman=spearman(baseline, human),
+        baseline_auc=auc(baseline, [h >= 1.0 for h in human]), split=split, predictions=predicted,
+    )
+
+
+def pearson(x: Sequence[float], y: Sequence[float]) -> float:
+    """Pearson correlation; 0.0 when either side is constant."""
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if a.std() == 0 or b.std() == 0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def _ranks(values: Sequence[float]) -> np.ndarray:
+    """Ranks with ties averaged (as scipy.stats.rankdata)."""
+    arr = np.asarray(values, dtype=float)
+    order = np.argsort(arr, kind="mergesort")
+    ranks = np.empty(len(arr))
+    sorted_vals = arr[order]
+    i = 0
+    while i < len(arr):
+        j = i
+        while j + 1 < len(arr) and sorted_vals[j + 1] == sorted_vals[i]:
+            j += 1
+        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman rank correlation."""
+    return pearson(_ranks(x), _ranks(y))
+
+
+def auc(scores: Sequence[float], positive: Iterable[bool]) -> float:
+    """ROC AUC of scores for the positive class (Mann-Whitney, ties count half)."""
+    flags = np.asarray(list(positive), dtype=bool)
+    n_pos, n_neg = int(flags.sum()), int((~flags).sum())
+    if n_pos == 0 or n_neg == 0:
+        return math.nan
+    ranks = _ranks(scores)
+    return float((ranks[flags].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
