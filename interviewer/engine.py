@@ -55,7 +55,8 @@ class Engine:
             if self._matcher is None:
                 if self.encoder is None:
                     raise SetupError("tailoring to a job description needs the embedding model")
-                self._matcher = JobMatcher(self.bank, self.encoder, self.data_dir / "cache")
+                self._matcher = JobMatcher(self.bank, self.encoder, self.data_dir / "cache",
+                                           source=getattr(self.grader, "index", None))
             return self._matcher
 
     # --- starting --------------------------------------------------------------------------

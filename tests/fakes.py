@@ -15,16 +15,18 @@ TRACKS = {"ml-fundamentals": "mlf", "evaluation-metrics": "eval"}
 LEVELS = ("junior", "mid", "senior")
 
 
-def question(qid: str, track: str, difficulty: str, text: str | None = None, tags: tuple[str, ...] = ()) -> dict:
+def question(qid: str, track: str, difficulty: str, text: str | None = None, tags: tuple[str, ...] = (),
+             points: tuple[str, str, str] | None = None) -> dict:
     """A valid bank question whose key points are named alpha (2.0), beta (1.0) and gamma (0.5)."""
+    alpha, beta, gamma = points or (f"Alpha point of {qid}.", f"Beta point of {qid}.", f"Gamma point of {qid}.")
     return {
         "id": qid, "track": track, "difficulty": difficulty, "tags": list(tags) or ["-".join(qid.split("-")[:2])],
         "question": text or f"Question {qid}?",
         "reference_answer": f"The model answer to {qid}: alpha, beta and gamma.",
         "key_points": [
-            {"id": "alpha", "text": f"Alpha point of {qid}.", "weight": 2.0},
-            {"id": "beta", "text": f"Beta point of {qid}.", "weight": 1.0},
-            {"id": "gamma", "text": f"Gamma point of {qid}.", "weight": 0.5},
+            {"id": "alpha", "text": alpha, "weight": 2.0},
+            {"id": "beta", "text": beta, "weight": 1.0},
+            {"id": "gamma", "text": gamma, "weight": 0.5},
         ],
         "misconceptions": [{"claim": f"A wrong claim about {qid}.", "correction": "The right one.",
                             "key_point": "alpha"}],
