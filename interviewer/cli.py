@@ -132,5 +132,8 @@ def eval_command(path: Path, as_json: bool, split: str, limit: int | None, predi
         click.echo(json.dumps(figures))
 
 
+from interviewer.cli_practice import practice  # noqa: E402  (the terminal interview)
+main.add_command(practice)
+
 if __name__ == "__main__":
     main()

@@ -17,7 +17,7 @@ from interviewer.state import Phase, Prompt, QuestionRecord, State
 from interviewer.summary import Summary, question_score, summarize
 from interviewer.transcript import (COMMAND_HELP, AnswerGiven, Command, CommandUsed, EndReason, Entry,
                                     FollowUpAsked, HintGiven, InterviewEnded, QuestionAsked, entry_from_dict,
-                                    entry_to_dict, parse_time, utc_now)
+                                    entry_to_dict, parse_time, plain, utc_now)
 
 FORMAT_VERSION = 1
 NATURAL_ENDS = frozenset({EndReason.COMPLETED, EndReason.OUT_OF_QUESTIONS})  # /retry may reopen these
@@ -154,7 +154,7 @@ class Interview:
 
     def export(self) -> dict[str, Any]:
         """The transcript as saved to a JSON file: :meth:`to_dict` plus the summary."""
-        return {**self.to_dict(), "summary": self.summary().to_dict()}
+        return {**self.to_dict(), "summary": plain(self.summary().to_dict())}
 
     # --- input -----------------------------------------------------------------------------
 

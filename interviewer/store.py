@@ -220,7 +220,7 @@ class Store:
         with self._tx("load the session") as conn:
             row = conn.execute(sa.select(sessions.c.setup).where(sessions.c.id == session_id)).first()
             if row is None:
-                raise SessionNotFound(f"No saved session {session_id!r}; list them with `interviewer sessions`.")
+                raise SessionNotFound(f"No saved session {session_id!r}; list them with `interviewer practice --list`.")
             payloads = conn.execute(sa.select(turns.c.payload).where(turns.c.session_id == session_id)
                                     .order_by(turns.c.seq)).scalars().all()
         return {**json.loads(row.setup), "entries": [json.loads(p) for p in payloads]}

@@ -155,11 +155,22 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         elif isinstance(value, enum.Enum):
             value = value.value
         elif isinstance(value, (Grade, Feedback)):
-            value = value.to_dict()
+            value = plain(value.to_dict())
         elif isinstance(value, tuple):
             value = list(value)
         out[item.name] = value
     return out
+
+
+def plain(value: Any) -> Any:
+    """JSON's own types all the way down: tuples become lists, enums their values."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
 
 
 def entry_from_dict(data: dict[str, Any]) -> Entry:

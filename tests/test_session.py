@@ -11,7 +11,8 @@ from interviewer.bank import Difficulty, Track
 from interviewer.planner import Level, Plan, Setup, SetupError, plan_tracks
 from interviewer.session import HELP_TEXT, Interview, NextKind, choose_follow_up
 from interviewer.state import Outcome, Phase
-from interviewer.transcript import AnswerGiven, Command, CommandUsed, EndReason, FollowUpAsked, HintGiven, QuestionAsked
+from interviewer.summary import Summary
+from interviewer.transcript import AnswerGiven, Command, CommandUsed, EndReason, FollowUpAsked, HintGiven, plain
 
 ALL = "alpha beta gamma"          # covers every key point: a strong answer
 NO_ALPHA = "beta and gamma"       # misses the heaviest point
@@ -434,10 +435,12 @@ def _busy_interview(bank, clock) -> Interview:
 def test_transcript_round_trips_through_json_without_loss(bank, clock):
     interview = _busy_interview(bank, clock)
     data = json.loads(json.dumps(interview.to_dict()))
+    assert data == interview.to_dict()                    # to_dict is already plain JSON
     again = Interview.from_dict(data, bank, KeywordGrader(), clock=clock)
     assert again.to_dict() == interview.to_dict()
     assert again.entries == interview.entries
     assert again.summary() == interview.summary()
+    assert Summary.from_dict(json.loads(json.dumps(plain(interview.summary().to_dict())))) == interview.summary()
     assert again.current == interview.current and again.phase is interview.phase
     # the rebuilt interview carries on exactly like the original
     assert again.handle("alpha beta").entries[1:] == interview.handle("alpha beta").entries[1:]
