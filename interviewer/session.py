@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Callable, Protocol
 
 from interviewer import policy
 from interviewer.bank import DEEPER, Bank, Difficulty, FollowUp, Question, Rubric
-from interviewer.feedback import Feedback, build_feedback
+from interviewer.feedback import build_feedback
 from interviewer.grade import Grade, Status
 from interviewer.planner import Plan, Setup, adapt, pick_next, topic
+from interviewer.reply import NextKind, Reply
 from interviewer.state import Phase, Prompt, QuestionRecord, State
 from interviewer.summary import Summary, question_score, summarize
 from interviewer.transcript import (COMMAND_HELP, AnswerGiven, Command, CommandUsed, EndReason, Entry,
@@ -34,47 +34,6 @@ class Grading(Protocol):
 
 class SessionError(RuntimeError):
     """A session that cannot be rebuilt or continued; the message says why and what to do."""
-
-
-class NextKind(str, enum.Enum):
-    QUESTION = "question"
-    FOLLOW_UP = "follow_up"
-    HINT = "hint"
-    END = "end"
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the interviewer says after an answer or command, and what now waits for the candidate."""
-
-    next: NextKind
-    prompt: str = ""                      # the question, follow-up or hint now put to the candidate
-    message: str = ""                     # remarks before it: a command's output, "Let's move on."
-    feedback: Feedback | None = None      # on the answer just given
-    new_prompt: bool = True               # False when nothing new is asked (after /help, a refused command)
-    question_id: str | None = None
-    follow_up_id: str | None = None
-    number: int = 0                       # the main question's number, from 1
-    total: int = 0
-    targets: tuple[str, ...] = ()         # job-description lines the question targets
-    summary: Summary | None = None        # when the interview has ended
-    entries: tuple[Entry, ...] = ()       # what this step added to the transcript
-
-    def text(self) -> str:
-        """A plain-text rendering for the terminal."""
-        parts = []
-        if self.feedback is not None:
-            parts.append(self.feedback.text())
-        if self.message:
-            parts.append(self.message)
-        if self.new_prompt and self.prompt:
-            label = {NextKind.QUESTION: f"Question {self.number} of {self.total}",
-                     NextKind.FOLLOW_UP: "Follow-up", NextKind.HINT: "Hint"}[self.next]
-            targets = "".join(f"\n  (targets: “{line}”)" for line in self.targets) if self.next is NextKind.QUESTION else ""
-            parts.append(f"{label}: {self.prompt}{targets}")
-        if self.summary is not None:
-            parts.append("Summary\n" + self.summary.text())
-        return "\n\n".join(parts)
 
 
 def choose_follow_up(question: Question, record: QuestionRecord, latest: Grade) -> tuple[FollowUp, str] | None:

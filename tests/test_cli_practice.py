@@ -107,3 +107,13 @@ def test_resume_and_list(terminal, encoder):
 def test_errors_are_one_clear_line(terminal, args, message):
     result = terminal(args, [])
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_job_description_file_tailors_the_interview(terminal, tmp_path):
+    jd = tmp_path / "jd.txt"
+    jd.write_text("Data Scientist\nResponsibilities:\n- Build sparse linear models with L1 and L2 regularization.\n"
+                  "- Fight overfitting in production models.\n", encoding="utf-8")
+    result = terminal(["--job-description", str(jd), "--questions", "1"], ["/end"])
+    assert result.exit_code == 0, result.output
+    assert "Question 1 of 1: What is the difference between L1 and L2 regularization?" in result.output
+    assert "(targets: “Build sparse linear models with L1 and L2 regularization.”)" in result.output

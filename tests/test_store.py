@@ -264,11 +264,17 @@ def test_weak_spots_not_yet_due_are_used_when_nothing_is_due(engine, store):
 @pytest.mark.postgres
 @pytest.mark.skipif(not os.environ.get("INTERVIEWER_TEST_POSTGRES_URL"), reason="set INTERVIEWER_TEST_POSTGRES_URL")
 def test_postgres_round_trip(bank):
+    import uuid
+
     store = Store(os.environ["INTERVIEWER_TEST_POSTGRES_URL"])
-    interview = Interview.begin(bank, KeywordGrader(), Setup(length=1, seed=1, profile="pg-test"),
-                                plan_tracks(bank, Setup(length=1, seed=1)))
+    assert store.version == migrations.MIGRATIONS[-1][0] and not store.is_sqlite
+    profile = f"pg-{uuid.uuid4().hex[:8]}"
+    setup = Setup(length=1, seed=1, profile=profile)
+    interview = Interview.begin(bank, KeywordGrader(), setup, plan_tracks(bank, setup))
     interview.handle("alpha")
     store.save(interview)
     assert store.load_session(interview.id, bank, KeywordGrader()).to_dict() == interview.to_dict()
-    assert store.weak_spots("pg-test", due_only=False)
+    assert [s.id for s in store.list_sessions(profile)] == [interview.id]
+    assert store.recent_question_ids(profile) == {interview.entries[0].question_id}
+    assert {s.key_point_id for s in store.weak_spots(profile)} == {"beta", "gamma"}
     store.close()
