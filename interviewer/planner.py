@@ -52,10 +52,13 @@ class Setup:
                              f"not {self.length!r}")
         jd = (self.job_description or "").strip() or None
         object.__setattr__(self, "job_description", jd)
+        if jd and len(jd) > policy.MAX_JD_CHARS:
+            raise SetupError(f"the job description is {len(jd):,} characters; paste at most "
+                             f"{policy.MAX_JD_CHARS:,} (the role, responsibilities and requirements)")
         if jd and self.weak_spots:
             raise SetupError("choose either a job description or weak-spot practice, not both")
-        if not str(self.profile).strip():
-            raise SetupError("the profile name must not be empty")
+        if not str(self.profile).strip() or len(str(self.profile)) > policy.MAX_PROFILE_CHARS:
+            raise SetupError(f"the profile name must have 1 to {policy.MAX_PROFILE_CHARS} characters")
 
     @property
     def mode(self) -> Mode:

@@ -9,7 +9,9 @@ MAX_FOLLOW_UPS = 2            # follow-ups per main question, at most
 FOLLOW_UP_MIN_WEIGHT = 1.0    # a missed key point this heavy (or heavier) earns a follow-up on it
 DEEPER_MIN_SCORE = 0.70       # an answer scoring this well (0..1) earns a "deeper" follow-up
 MAX_AUTO_HINTS = 1            # after a non-answer, hints offered before the interviewer moves on
-RETRIES_PER_PROMPT = 1        # `/retry` answers the same question again this many times
+MAX_ANSWER_CHARS = 20_000     # longer answers are cut here before grading and saving
+MAX_JD_CHARS = 50_000         # a pasted job description longer than this is refused
+MAX_PROFILE_CHARS = 100       # the store's profile column
 
 # --- adaptive difficulty ---------------------------------------------------------------------
 ADAPTIVE_START = "mid"        # the level an adaptive interview starts at

@@ -142,9 +142,9 @@ class Interview:
         prompt = self.current
         if prompt is None:
             return self._reply(NextKind.END, message="The interview is over.", summary=self.summary(), new_prompt=False)
+        text = text[:policy.MAX_ANSWER_CHARS]
+        grade = self.grader.grade(self._rubric(prompt.question_id, prompt.follow_up_id), text)
         question = self._question(prompt.question_id)
-        rubric = question.rubric if prompt.follow_up_id is None else question.follow_up(prompt.follow_up_id).rubric(question.kind)
-        grade = self.grader.grade(rubric, text)
         feedback = build_feedback(grade)
         now = self.clock()
         record = self.state.record(prompt.question_id)

@@ -229,6 +229,8 @@ def test_running_out_of_questions_ends_the_interview(bank):
     ({"tracks": ("quantum",)}, "valid: ml-fundamentals"),
     ({"difficulty": "expert"}, "valid: junior, mid, senior, mixed, adaptive"),
     ({"job_description": "NLP engineer", "weak_spots": True}, "not both"),
+    ({"job_description": "word " * 20_000}, "paste at most 50,000"),
+    ({"profile": "  "}, "profile name"),
 ])
 def test_bad_setup_says_what_to_fix(bad, message):
     with pytest.raises(SetupError, match=message):
