@@ -204,3 +204,61 @@ def auc(scores: Sequence[float], positive: Iterable[bool]) -> float:
         return math.nan
     ranks = _ranks(scores)
     return float((ranks[flags].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+SUITE_KINDS = ("good", "partial", "misconception", "wrong", "off_topic", "minimal", "buzzwords", "injection")
+
+
+@dataclass(frozen=True)
+class SuiteCase:
+    """One bank question with a candidate answer of each kind."""
+
+    question_id: str
+    answers: dict[str, str]
+
+
+def read_suite(folder: Path) -> list[SuiteCase]:
+    """Read benchmarks/answer_suite/*.yaml: a list of {question_id, answers: {kind: text}} per file."""
+    import yaml
+
+    cases = []
+    for path in sorted(Path(folder).glob("*.yaml")):
+        for row in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            answers = {k: str(v) for k, v in (row.get("answers") or {}).items() if k in SUITE_KINDS}
+            cases.append(SuiteCase(str(row["question_id"]), answers))
+    return cases
+
+
+def suite_report(grader: Grader, bank: Bank, cases: Sequence[SuiteCase]) -> dict:
+    """Per answer kind: mean grader score, mean whole-answer cosine, and how often the good answer beats it."""
+    scores: dict[str, dict[str, list[float]]] = {"grader": {}, "cosine": {}}
+    wins: dict[str, dict[str, list[bool]]] = {"grader": {}, "cosine": {}}
+    skipped = []
+    for case in cases:
+        if case.question_id not in bank or "good" not in case.answers:
+            skipped.append(case.question_id)
+            continue
+        question = bank.get(case.question_id)
+        reference = grader.vectors([question.reference_answer])[0]
+        kinds = [k for k in SUITE_KINDS if k in case.answers]
+        texts = [case.answers[k] for k in kinds]
+        cosine = dict(zip(kinds, (grader.encoder.encode(texts) @ reference).tolist()))
+        graded = {k: grader.grade(question.rubric, case.answers[k]).score for k in kinds}
+        for name, values in (("grader", graded), ("cosine", cosine)):
+            for kind in kinds:
+                scores[name].setdefault(kind, []).append(values[kind])
+                if kind != "good":
+                    wins[name].setdefault(kind, []).append(values["good"] > values[kind])
+    kinds_out = {}
+    for kind in SUITE_KINDS:
+        if kind not in scores["grader"]:
+            continue
+        kinds_out[kind] = {
+            "n": len(scores["grader"][kind]),
+            "mean": round(float(np.mean(scores["grader"][kind])), 3),
+            "cosine_mean": round(float(np.mean(scores["cosine"][kind])), 3),
+        }
+        if kind != "good":
+            kinds_out[kind]["good_wins"] = round(float(np.mean(wins["grader"][kind])), 3)
+            kinds_out[kind]["cosine_good_wins"] = round(float(np.mean(wins["cosine"][kind])), 3)
+    return {"questions": len(cases) - len(skipped), "skipped": skipped, "kinds": kinds_out}
