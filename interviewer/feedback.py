@@ -63,8 +63,12 @@ class Feedback:
         """A plain-text rendering for the terminal."""
         lines = [f"{self.headline} Score {self.score10:.1f}/10."]
         for point in self.covered:
-            said = f' (you said: "{point.evidence}")' if point.evidence else ""
-            lines.append(f"  {'~' if point.partly else '+'} {point.text}{said}")
+            if point.partly:
+                said = f' (closest you came: "{point.evidence}")' if point.evidence else ""
+                lines.append(f"  ~ partly: {point.text}{said}")
+            else:
+                said = f' (you said: "{point.evidence}")' if point.evidence else ""
+                lines.append(f"  + {point.text}{said}")
         for point in self.missed:
             why = f" [{point.note}]" if point.note else ""
             lines.append(f"  - missed: {point.text}{why}")
@@ -95,15 +99,15 @@ def build_feedback(grade: Grade) -> Feedback:
     """Feedback from a grade: covered points with evidence, missed points, corrections, notes."""
     covered = tuple(
         CoveredPoint(p.key_point_id, p.text, p.status is Status.PARTLY,
-                     p.evidence.text if p.evidence else None,
+                     p.evidence.text.strip() if p.evidence else None,
                      p.evidence.start if p.evidence else None, p.evidence.end if p.evidence else None)
         for p in grade.points if p.status is not Status.MISSED
     )
     missed_results = sorted(grade.with_status(Status.MISSED), key=lambda p: -p.weight)
     missed = tuple(MissedPoint(p.key_point_id, p.text, p.weight, p.note,
-                               p.evidence.text if p.evidence and p.note else None)
+                               p.evidence.text.strip() if p.evidence and p.note else None)
                    for p in missed_results)
-    corrections = tuple(Correction(m.claim, m.correction, m.evidence.text) for m in grade.misconceptions)
+    corrections = tuple(Correction(m.claim, m.correction, m.evidence.text.strip()) for m in grade.misconceptions)
     return Feedback(
         score10=grade.score10,
         band=grade.band,

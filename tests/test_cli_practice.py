@@ -50,6 +50,7 @@ def order(seed: int) -> list[str]:
     return list(plan_tracks(bank, Setup(length=3, seed=seed)).pool)
 
 
+@pytest.mark.slow
 def test_scripted_terminal_session(terminal, isolated_data_dir):
     script = [line for qid in order(4) for line in ANSWERS[qid]]
     result = terminal(["--questions", "3", "--seed", "4"], script)
@@ -109,6 +110,7 @@ def test_errors_are_one_clear_line(terminal, args, message):
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_job_description_file_tailors_the_interview(terminal, tmp_path):
     jd = tmp_path / "jd.txt"
     jd.write_text("Data Scientist\nResponsibilities:\n- Build sparse linear models with L1 and L2 regularization.\n"
