@@ -19,6 +19,8 @@ class _Choice(str, enum.Enum):
     @classmethod
     def parse(cls, value: object) -> "_Choice":
         """The member named by value, or a ValueError that lists the valid values."""
+        if isinstance(value, cls):
+            return value
         try:
             return cls(str(value).strip().lower())
         except ValueError:

@@ -60,7 +60,7 @@ def _load_grader(bank=None):
         raise click.ClickException(str(exc)) from None
     if bank is None:
         return Grader(encoder)
-    return Grader.for_bank(bank, encoder, config.data_dir / "index")
+    return Grader.for_bank(bank, encoder, config.cache_dir)
 
 
 def _load_bank():

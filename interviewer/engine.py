@@ -46,7 +46,7 @@ class Engine:
         config = settings.load()
         bank = load_bank(config.bank_dir, replace=config.bank_replace, strict=strict)
         encoder = encoder or load_encoder(config.model_path)
-        grader = Grader.for_bank(bank, encoder, config.data_dir / "cache")
+        grader = Grader.for_bank(bank, encoder, config.cache_dir)
         return cls(bank, grader, Store(config.database_url), encoder=encoder, data_dir=config.data_dir)
 
     def matcher(self) -> JobMatcher:
@@ -55,7 +55,7 @@ class Engine:
             if self._matcher is None:
                 if self.encoder is None:
                     raise SetupError("tailoring to a job description needs the embedding model")
-                self._matcher = JobMatcher(self.bank, self.encoder, self.data_dir / "cache",
+                self._matcher = JobMatcher(self.bank, self.encoder, settings.load().cache_dir,
                                            source=getattr(self.grader, "index", None))
             return self._matcher
 

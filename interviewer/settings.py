@@ -15,6 +15,7 @@ class Settings:
     """Resolved configuration for one process."""
 
     data_dir: Path
+    cache_dir: Path
     bank_dir: Path | None
     bank_replace: bool
     model_path: str | None
@@ -40,6 +41,8 @@ def load() -> Settings:
     """Read every setting from the environment.
 
     - ``INTERVIEWER_DATA_DIR``: see :func:`data_dir`.
+    - ``INTERVIEWER_CACHE_DIR``: where embedding indexes are cached; default
+      ``<data dir>/cache``. Safe to share between processes and profiles.
     - ``INTERVIEWER_BANK``: a folder of YAML files that extends (and by id
       overrides) the shipped bank; unset means the shipped bank only.
     - ``INTERVIEWER_BANK_REPLACE``: ``1`` to use that folder instead of the
@@ -55,6 +58,7 @@ def load() -> Settings:
     db = os.environ.get("INTERVIEWER_DATABASE_URL") or f"sqlite:///{folder / 'interviewer.sqlite3'}"
     return Settings(
         data_dir=folder,
+        cache_dir=Path(os.environ.get("INTERVIEWER_CACHE_DIR") or folder / "cache").expanduser(),
         bank_dir=Path(bank).expanduser() if bank else None,
         bank_replace=bool(bank) and os.environ.get("INTERVIEWER_BANK_REPLACE", "").lower() in ("1", "true", "yes"),
         model_path=os.environ.get("INTERVIEWER_MODEL") or None,

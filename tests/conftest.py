@@ -12,11 +12,18 @@ import pytest
 from embeddings import SentenceEncoder
 
 
+@pytest.fixture(scope="session")
+def shared_cache_dir(tmp_path_factory):
+    """One embedding-index cache for the whole run: the bank is encoded once, not once per test."""
+    return tmp_path_factory.mktemp("index-cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_data_dir(tmp_path, monkeypatch):
+def isolated_data_dir(tmp_path, monkeypatch, shared_cache_dir):
     """Point every setting at a fresh temporary folder so tests never touch the user's data."""
     data = tmp_path / "data"
     monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(data))
+    monkeypatch.setenv("INTERVIEWER_CACHE_DIR", str(shared_cache_dir))
     for key in ("INTERVIEWER_BANK", "INTERVIEWER_BANK_REPLACE", "INTERVIEWER_MODEL",
                 "INTERVIEWER_DATABASE_URL", "INTERVIEWER_PROFILE"):
         monkeypatch.delenv(key, raising=False)
