@@ -6,6 +6,7 @@ versioned: numbered migrations run on open, each in one transaction with its ``s
 
 from __future__ import annotations
 
+import hashlib
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,6 +77,10 @@ class StoreCorrupt(StoreError):
     """The database file is damaged or is not a database."""
 
 
+class DataFolderError(StoreError):
+    """The data folder (or the database file in it) cannot be written: read-only, full, or not a folder."""
+
+
 class SchemaTooNew(StoreError):
     """The database was written by a newer version of the interviewer."""
 
@@ -122,8 +127,13 @@ class Store:
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.where = parsed.database if self.is_sqlite and parsed.database else _public(self.url)
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            folder = Path(parsed.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DataFolderError(f"Could not create the data folder {folder}: {exc.strerror or exc}. Set "
+                                      "INTERVIEWER_DATA_DIR to a folder you can write to.") from exc
         kwargs: dict[str, Any] = {"connect_args": {"timeout": lock_timeout}} if self.is_sqlite else {}
         self.engine = sa.create_engine(self.url, **kwargs)
         if self.is_sqlite:
@@ -148,6 +158,12 @@ class Store:
         if "locked" in text or "busy" in text:
             return StoreLocked(f"Could not {action}: the database {self.where} is locked by another program "
                                "(another interviewer window or process?). Close it and try again.")
+        if self.is_sqlite and ("readonly" in text or "read-only" in text or "unable to open" in text):
+            return DataFolderError(f"Could not {action}: the database {self.where} or its folder is read-only. "
+                                   "Set INTERVIEWER_DATA_DIR to a folder you can write to.")
+        if "disk is full" in text or "no space left" in text:
+            return DataFolderError(f"Could not {action}: the disk holding {self.where} is full. Free some space and "
+                                   "try again; what was saved before is intact.")
         if self.is_sqlite and ("not a database" in text or "malformed" in text or "corrupt" in text):
             return StoreCorrupt(f"Could not {action}: {self.where} is damaged or is not a database. Move it "
                                 "aside (for example rename it to .bak) and start again; a new one will be created.")
@@ -260,6 +276,10 @@ class Store:
         else:
             return
         profile = interview.setup.profile
+        if conn.dialect.name == "postgresql":
+            # Replicas may update one profile's history at once: serialise that read-modify-write
+            # (SQLite needs nothing: its writers already hold the whole file, see BEGIN IMMEDIATE).
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(profile)})
         for point_id, text, status in results:
             key = (point_history.c.profile == profile, point_history.c.question_id == entry.question_id,
                    point_history.c.key_point_id == point_id)
@@ -289,8 +309,18 @@ class Store:
                          Status(r.last_status)) for r in rows]
 
 
+def _lock_key(profile: str) -> int:
+    """A stable signed 64-bit key for a PostgreSQL advisory lock on one profile's history."""
+    return int.from_bytes(hashlib.sha256(profile.encode("utf-8", "surrogatepass")).digest()[:8], "big", signed=True)
+
+
 def _transactional_sqlite(engine: sa.Engine) -> None:
-    """Make pysqlite run DDL inside transactions too, so a migration is all-or-nothing."""
+    """Make pysqlite run DDL inside transactions too, so a migration is all-or-nothing.
+
+    Every transaction takes the write lock at BEGIN (IMMEDIATE): two writers that both read first
+    and then upgrade can deadlock, and SQLite answers that with an immediate "database is locked"
+    instead of waiting; taking the lock up front makes them queue for up to the lock timeout.
+    """
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:
@@ -298,4 +328,4 @@ def _transactional_sqlite(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

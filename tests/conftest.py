@@ -56,3 +56,25 @@ class CountingEncoder:
 def counting_encoder(encoder) -> CountingEncoder:
     """The real encoder, with a count of calls (for cache hit/miss tests)."""
     return CountingEncoder(encoder)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL database URL: INTERVIEWER_TEST_POSTGRES_URL, else a throwaway local server.
+
+    Skips, saying why, only when no server can be started; under CI (``CI`` set) that is a failure
+    instead, so the PostgreSQL tests cannot pass by not running.
+    """
+    import pg
+
+    url = os.environ.get("INTERVIEWER_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    server, reason = pg.start()
+    if server is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL tests must run in CI, but {reason}")
+        pytest.skip(f"PostgreSQL tests skipped: {reason}; or set INTERVIEWER_TEST_POSTGRES_URL")
+    yield server.url
+    server.stop()

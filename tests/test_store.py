@@ -262,11 +262,10 @@ def test_weak_spots_not_yet_due_are_used_when_nothing_is_due(engine, store):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get("INTERVIEWER_TEST_POSTGRES_URL"), reason="set INTERVIEWER_TEST_POSTGRES_URL")
-def test_postgres_round_trip(bank):
+def test_postgres_round_trip(bank, postgres_url):
     import uuid
 
-    store = Store(os.environ["INTERVIEWER_TEST_POSTGRES_URL"])
+    store = Store(postgres_url)
     assert store.version == migrations.MIGRATIONS[-1][0] and not store.is_sqlite
     profile = f"pg-{uuid.uuid4().hex[:8]}"
     setup = Setup(length=1, seed=1, profile=profile)
