@@ -1,9 +1,72 @@
-"""Streamlit front end: renders the interview and forwards input; no decisions here."""
+"""Streamlit front end: renders the interview and forwards input; every decision lives in interviewer/.
+
+The URL says where you are (``?session=<id>``, ``?view=history``, ``?profile=<name>``), so a reload
+or a reopened link lands on the same page, and the interview resumes from the store.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
+from embeddings import Encoder, ModelError, load_encoder
+from interviewer import settings
+from interviewer.bank import Bank, BankError, load_bank
+from interviewer.engine import Engine
+from interviewer.grader import Grader
+from interviewer.markup import escape
+from interviewer.planner import SetupError
+from interviewer.review import SessionView
+from interviewer.session import SessionError
+from interviewer.store import Store, StoreError
+from ui import pages
+
 st.set_page_config(page_title="ML mock interviewer", page_icon="🎙️", layout="centered")
-st.title("ML mock interviewer")
-st.write("An offline mock interviewer for machine-learning jobs. The interview UI is on its way.")
+
+
+# Heavy, read-only resources: built once per process and shared by every browser session.
+@st.cache_resource(show_spinner="Loading the embedding model…")
+def encoder(model_path: str | None) -> Encoder:
+    """The sentence encoder."""
+    return load_encoder(model_path)
+
+
+@st.cache_resource(show_spinner="Loading the question bank (indexing it on first use)…")
+def bank_and_grader(bank_dir: str | None, replace: bool, model_path: str | None, cache_dir: str) -> tuple[Bank, Grader]:
+    """The question bank and the grader with its index over the bank's texts."""
+    bank = load_bank(Path(bank_dir) if bank_dir else None, replace=replace, strict=False)
+    return bank, Grader.for_bank(bank, encoder(model_path), Path(cache_dir))
+
+
+@st.cache_resource(show_spinner=False)
+def engine(bank_dir: str | None, replace: bool, model_path: str | None, data_dir: str, database_url: str) -> Engine:
+    """The engine: bank, grader, store (schema migrated on open)."""
+    bank, grader = bank_and_grader(bank_dir, replace, model_path, str(Path(data_dir) / "cache"))
+    return Engine(bank, grader, Store(database_url), encoder=encoder(model_path), data_dir=Path(data_dir))
+
+
+def main() -> None:
+    """Pick the page from the URL and draw it."""
+    config = settings.load()
+    st.title("ML mock interviewer")
+    profile = pages.sidebar(config.profile)
+    live = engine(str(config.bank_dir) if config.bank_dir else None, config.bank_replace, config.model_path,
+                  str(config.data_dir), config.database_url)
+    session_id = st.query_params.get("session")
+    if st.query_params.get("view") == "history":
+        pages.history_page(live, profile)
+    elif session_id:
+        interview = pages.live_interview(live, session_id)
+        if interview.is_over:
+            pages.review_page(live, SessionView.from_interview(interview))
+        else:
+            pages.interview_page(live, interview)
+    else:
+        pages.setup_page(live, profile)
+
+
+try:
+    main()
+except (StoreError, SessionError, SetupError, BankError, ModelError) as exc:
+    st.error(escape(str(exc)), icon=":material/error:")   # the message may quote the URL: escape it

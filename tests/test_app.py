@@ -1,0 +1,219 @@
+"""The Streamlit app driven by AppTest, with the real grader on a small real bank.
+
+Set-up, answering, each button, resuming from the URL, the review with its downloads, the history,
+and the safety rules (candidate text escaped, over-long answers refused with a message).
+"""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from apphelp import APP, data_dir_with_shared_cache, small_real_bank
+from interviewer.bank import load_bank
+from interviewer.chat import ANSWER_LIMIT
+from interviewer.markup import JOINER, escape
+from interviewer.store import Store
+
+TIMEOUT = 600   # generous: the first run builds the index, and CI machines are shared; not a speed check
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory, request):
+    """One bank and one index cache for every test here (the engine is cached per process by the app)."""
+    root = tmp_path_factory.mktemp("app")
+    bank_dir = small_real_bank(root / "bank")
+    data = data_dir_with_shared_cache(root / "data", request.config.cache.mkdir("app-index"))
+    return bank_dir, data, load_bank(bank_dir, replace=True)
+
+
+@pytest.fixture
+def env(shared, tmp_path, monkeypatch):
+    """The app's settings for one test: the shared bank and cache, a database of its own."""
+    bank_dir, data, bank = shared
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    monkeypatch.setenv("INTERVIEWER_BANK", str(bank_dir))
+    monkeypatch.setenv("INTERVIEWER_BANK_REPLACE", "1")
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(data))
+    monkeypatch.setenv("INTERVIEWER_DATABASE_URL", url)
+    return {"bank": bank, "url": url}
+
+
+def app(**params: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update(params)
+    return at.run()
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every Markdown text inside the chat bubbles, in order."""
+    return [child.value for message in at.chat_message for child in message.children.values()
+            if getattr(child, "type", "") == "markdown"]
+
+
+def start(at: AppTest, length: int = 2, **choices) -> AppTest:
+    at.number_input(key="setup_length").set_value(length)
+    for key, value in choices.items():
+        at.multiselect(key=key).set_value(value) if key == "setup_tracks" else at.text_area(key=key).input(value)
+    return button(at.run(), "Start the interview").click().run()
+
+
+def current_question(at: AppTest, bank):
+    """The bank question the newest question bubble asks."""
+    for text in reversed(texts(at)):
+        for question in bank:
+            if escape(question.question) in text:
+                return question
+    raise AssertionError("no bank question on the page")
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+# --- set-up ------------------------------------------------------------------------------------
+
+
+def test_setup_lists_tracks_with_counts_and_starts_an_interview(env):
+    at = app()
+    no_errors(at)
+    assert at.title[0].value == "ML mock interviewer"
+    labels = at.multiselect(key="setup_tracks").options
+    assert labels and all(label.endswith(" questions)") for label in labels)
+    assert at.button_group(key="setup_difficulty").options  # junior / mid / senior / mixed / adaptive
+    at = start(at, length=2)
+    no_errors(at)
+    session = at.query_params["session"]
+    assert Store(env["url"]).session_data(session)["entries"]      # saved the moment it started
+    assert any("Question 1 of 2" in t for t in texts(at))
+    assert any("Questions:** 2" in c.value for c in at.caption)      # the set-up is shown on the interview
+
+
+def test_weak_spot_practice_is_offered_once_there_is_history(env):
+    at = app()
+    assert "My weak spots" not in at.radio(key="setup_source").options
+    at = start(at, length=1)
+    button(at, "Reveal answer").click().run()          # a revealed question leaves every key point missed
+    at = app()
+    assert "My weak spots" in at.radio(key="setup_source").options
+    at.radio(key="setup_source").set_value("weak").run()
+    at = button(at, "Start the interview").click().run()
+    no_errors(at)
+    assert "practice my weak spots" in " ".join(c.value for c in at.caption)
+
+
+def test_a_job_description_tailors_the_interview(env):
+    at = app()
+    at.radio(key="setup_source").set_value("job").run()
+    at = start(at, length=2, setup_job="We need someone who can design A/B tests, compute confidence intervals "
+                                        "and explain p-values and statistical power to product managers.")
+    no_errors(at)
+    assert any("tailored to a job description" in c.value for c in at.caption)
+    assert any("This question targets" in t for t in texts(at))
+
+
+# --- answering and the buttons -----------------------------------------------------------------
+
+
+def test_an_answer_is_graded_saved_and_explained(env):
+    at = start(app(), length=2)
+    question = current_question(at, env["bank"])
+    at.chat_input(key="answer").set_value(question.reference_answer).run()
+    no_errors(at)
+    feedback = next(t for t in texts(at) if "/10**" in t)
+    assert "**Covered**" in feedback and ":green-badge[①]" in feedback
+    answer_md = next(t for t in texts(at) if ":green-background[" in t)   # the covering sentence, highlighted
+    assert ":green-badge[①]" in answer_md
+    assert any(e.label == "Show model answer" for e in at.expander)
+    saved = Store(env["url"]).session_data(at.query_params["session"])["entries"]
+    assert any(e["kind"] == "answer" for e in saved)
+
+
+def test_candidate_text_is_escaped(env):
+    at = start(app(), length=2)
+    nasty = "<b>bold</b> [link](http://evil.example) ![img](x.png) **star** $x$ :red[red] www.evil.example"
+    at.chat_input(key="answer").set_value(nasty).run()
+    no_errors(at)
+    shown = next(t for t in texts(at) if "evil" in t)
+    assert "\\<b\\>" in shown and "\\[link\\]" in shown and "\\*\\*star\\*\\*" in shown and "\\$x\\$" in shown
+    assert "\\:red\\[red\\]" in shown and f"www{JOINER}." in shown and f"http{JOINER}" in shown
+
+
+def test_an_over_long_answer_is_refused_with_a_message(env):
+    at = start(app(), length=1)
+    before = len(Store(env["url"]).session_data(at.query_params["session"])["entries"])
+    at.chat_input(key="answer").set_value("word " * (ANSWER_LIMIT // 5 + 10)).run()
+    no_errors(at)
+    assert any(f"the limit is {ANSWER_LIMIT:,}" in w.value for w in at.warning)
+    assert len(Store(env["url"]).session_data(at.query_params["session"])["entries"]) == before
+
+
+def test_each_button_does_what_it_says(env):
+    at = start(app(), length=3)
+    assert button(at, "Retry").disabled                      # nothing answered yet
+    at = button(at, "Hint").click().run()
+    no_errors(at)
+    assert any("**Hint**" in t for t in texts(at))
+    at = button(at, "Skip").click().run()
+    assert any("Skip this one." in t for t in texts(at)) and any("Question 2 of 3" in t for t in texts(at))
+    at.chat_input(key="answer").set_value("I don't know.").run()
+    assert any("0.0/10" in t for t in texts(at))
+    at = button(at, "Reveal answer").click().run()            # reveal the waiting question (hint or next)
+    assert any("**Model answer**" in t for t in texts(at))
+    if not button(at, "Retry").disabled:
+        at = button(at, "Retry").click().run()
+        assert any("Once more:" in t for t in texts(at))
+    at = button(at, "End").click().run()
+    no_errors(at)
+    assert at.header[0].value == "Review"
+
+
+# --- resume, review, history -------------------------------------------------------------------
+
+
+def test_reopening_the_link_resumes_the_interview(env):
+    at = start(app(), length=2)
+    at = button(at, "Hint").click().run()
+    session, shown = at.query_params["session"], texts(at)
+    again = app(session=session)                             # a new browser session: rebuilt from the store
+    no_errors(again)
+    assert texts(again) == shown
+    assert not button(again, "Skip").disabled
+
+
+def test_the_review_has_scores_charts_areas_and_downloads(env):
+    at = start(app(), length=1)
+    question = current_question(at, env["bank"])
+    at.chat_input(key="answer").set_value(question.reference_answer).run()
+    while at.chat_input:                                     # a follow-up may come: skip it
+        at = button(at, "Skip").click().run()
+    no_errors(at)
+    assert at.header[0].value == "Review"
+    assert [m.label for m in at.metric][:2] == ["Overall", "Questions"]
+    assert {"Markdown", "JSON", "PDF"} <= {d.label for d in at.get("download_button")}
+    assert len(at.get("arrow_vega_lite_chart")) + len(at.get("vega_lite_chart")) >= 2
+    assert any("Transcript" == s.value for s in at.subheader)
+    review = app(session=at.query_params["session"])         # any past interview opens on its review
+    assert review.header[0].value == "Review"
+
+
+def test_history_lists_sessions_with_scores_and_a_progress_chart(env):
+    at = start(app(), length=1)
+    button(at, "Reveal answer").click().run()
+    history = app(view="history")
+    no_errors(history)
+    assert history.header[0].value == "History"
+    assert any(b.label == "Review" for b in history.button)
+    assert any("0.0/10" in m.value for m in history.markdown)
+
+
+def test_an_unknown_session_is_one_clear_error(env):
+    at = app(session="<img src=x>[x](http://e.example)")
+    assert not at.exception
+    assert len(at.error) == 1 and "No saved session" in at.error[0].value
+    assert "\\<img" in at.error[0].value

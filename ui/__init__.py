@@ -1,0 +1,1 @@
+"""Streamlit rendering for app.py (imported only by it): pages, chat bubbles, the timer."""

@@ -1,0 +1,35 @@
+"""Chat bubbles: one :class:`interviewer.chat.Message` drawn with ``st.chat_message``.
+
+All Markdown comes from :mod:`interviewer.report`, which escapes every text it did not write.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import streamlit as st
+
+from interviewer.bank import Bank
+from interviewer.chat import Kind, Message
+from interviewer.report import message_md
+from interviewer.review import model_answer
+
+AVATARS = {"assistant": ":material/record_voice_over:", "user": ":material/person:"}
+
+
+def bubble(message: Message, bank: Bank | None) -> None:
+    """Draw one message; feedback gets its model answer behind an expander."""
+    role = message.role.value
+    with st.chat_message(role, avatar=AVATARS[role]):
+        st.markdown(message_md(message))
+        if message.kind is Kind.FEEDBACK and message.question_id:
+            reference = model_answer(bank, message.question_id, message.follow_up_id)
+            if reference:
+                with st.expander("Show model answer"):
+                    st.text(reference)
+
+
+def bubbles(messages: Sequence[Message], bank: Bank | None) -> None:
+    """Draw messages in order."""
+    for message in messages:
+        bubble(message, bank)

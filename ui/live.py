@@ -1,0 +1,57 @@
+"""Small scripts that run in the browser: a per-question timer (no reruns to tick) and scrolling to new messages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from interviewer.report import clock
+
+# Only numbers we computed go into this snippet: never any text a candidate typed.
+_TEMPLATE = """
+<div class="iv-timer" style="font-size:0.9rem;opacity:0.8;font-variant-numeric:tabular-nums">
+  Time on this question: <span class="iv-timer-value">{shown}</span>
+</div>
+<script>
+(function () {{
+  var base = Date.now() - {elapsed_ms};
+  if (window.__ivTimer) {{ clearInterval(window.__ivTimer); }}
+  function tick() {{
+    var els = document.querySelectorAll('.iv-timer-value');
+    if (!els.length) {{ clearInterval(window.__ivTimer); window.__ivTimer = null; return; }}
+    var s = Math.max(0, Math.floor((Date.now() - base) / 1000));
+    var text = Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
+    els.forEach(function (el) {{ el.textContent = text; }});
+  }}
+  window.__ivTimer = setInterval(tick, 1000);
+  tick();
+}})();
+</script>
+"""
+
+
+def timer(seconds: float) -> None:
+    """Show the time spent on the waiting prompt, ticking every second."""
+    st.html(_TEMPLATE.format(shown=clock(seconds), elapsed_ms=int(seconds * 1000)), unsafe_allow_javascript=True)
+
+
+_FOLLOW = """
+<span class="iv-follow" data-entries="{count}" style="display:none"></span>
+<script>
+(function () {{
+  // Scroll to the newest message when the transcript grew (or on first load), not on every rerun.
+  if ((window.__ivSeen || 0) === {count} && window.__ivSession === "{session}") {{ return; }}
+  window.__ivSeen = {count}; window.__ivSession = "{session}";
+  setTimeout(function () {{
+    var all = document.querySelectorAll('[data-testid="stChatMessage"]');
+    if (!all.length) {{ return; }}
+    all[all.length - 1].scrollIntoView({{block: "start", behavior: "instant"}});
+  }}, 150);
+}})();
+</script>
+"""
+
+
+def follow(count: int, session: str) -> None:
+    """Scroll the page to the newest chat message whenever the transcript has grown."""
+    safe = "".join(ch for ch in session if ch.isalnum() or ch == "-")   # a uuid; never raw URL text in a script
+    st.html(_FOLLOW.format(count=int(count), session=safe), unsafe_allow_javascript=True)

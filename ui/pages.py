@@ -1,0 +1,253 @@
+"""The app's pages: set-up, interview, review and history. They render state and forward input to the engine."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from interviewer import policy
+from interviewer.bank import Track
+from interviewer.chat import ANSWER_LIMIT, check_answer, messages, progress, unavailable
+from interviewer.charts import CHART_HEIGHT, point_chart, progress_chart, question_chart, track_chart
+from interviewer.engine import Engine
+from interviewer.export import file_stem, to_json, to_markdown, to_pdf
+from interviewer.markup import escape
+from interviewer.planner import Level, Setup
+from interviewer.report import areas_md, clock
+from interviewer.review import SessionView, describe_setup, history, progress_points, track_counts
+from interviewer.session import Interview
+from interviewer.transcript import Command
+from ui.bubbles import bubbles
+from ui.live import follow, timer
+
+KEY = "interview"          # the one session-state key that holds the live Interview
+SOURCES = {"tracks": "Tracks", "job": "A job description", "weak": "My weak spots"}
+BUTTONS = [(Command.HINT, "Hint", ":material/lightbulb:"), (Command.SKIP, "Skip", ":material/skip_next:"),
+           (Command.RETRY, "Retry", ":material/replay:"), (Command.ANSWER, "Reveal answer", ":material/visibility:"),
+           (Command.END, "End", ":material/stop_circle:")]
+BUTTON_HELP = {Command.HINT: "A nudge that doesn't give the answer away", Command.SKIP: "Move on (scores 0)",
+               Command.RETRY: "Answer the question you just answered once more",
+               Command.ANSWER: "Show the model answer and move on (scores 0)",
+               Command.END: "End the interview now and see your review"}
+
+
+def go(**params: str) -> None:
+    """Switch page by changing the URL's query parameters (kept on reload), then rerun."""
+    profile = st.query_params.get("profile")
+    st.query_params.clear()
+    if profile:
+        st.query_params["profile"] = profile
+    st.query_params.update(params)
+    st.rerun()
+
+
+def sidebar(default_profile: str) -> str:
+    """Navigation and the profile name; returns the profile."""
+    with st.sidebar:
+        st.markdown("### ML mock interviewer")
+        if st.button("New interview", icon=":material/add:", width="stretch"):
+            go()
+        if st.button("History", icon=":material/history:", width="stretch"):
+            go(view="history")
+        profile = st.text_input("Profile", value=st.query_params.get("profile", default_profile),
+                                max_chars=policy.MAX_PROFILE_CHARS,
+                                help="A name that keeps apart people who share this computer. No account needed.")
+        profile = profile.strip() or default_profile
+        if profile != st.query_params.get("profile", default_profile):
+            if profile == default_profile:
+                del st.query_params["profile"]
+            else:
+                st.query_params["profile"] = profile
+        st.caption("Everything runs on this computer: no answer leaves it.")
+    return profile
+
+
+def setup_caption(setup: Setup) -> None:
+    """The chosen set-up, on one line, and the job description behind an expander."""
+    st.caption(" · ".join(f"**{label}:** {escape(value)}" for label, value in describe_setup(setup)))
+    if setup.job_description:
+        with st.expander("Job description"):
+            st.text(setup.job_description)
+
+
+# --- set-up ------------------------------------------------------------------------------------
+
+
+def setup_page(engine: Engine, profile: str) -> None:
+    """Choose tracks, difficulty, length, or paste a job description, or practise weak spots."""
+    st.header("Set up your interview")
+    counts = track_counts(engine.bank)
+    sources = ["tracks", "job"] + (["weak"] if engine.store.weak_spots(profile, due_only=False) else [])
+    source = st.radio("Questions from", sources, format_func=SOURCES.get, horizontal=True, key="setup_source")
+    job = ""
+    if source == "job":
+        job = st.text_area("Job description", height=200, max_chars=policy.MAX_JD_CHARS, key="setup_job",
+                           placeholder="Paste the role's responsibilities and requirements.")
+    label = "Tracks" if source == "tracks" else "Limit to tracks (optional)"
+    tracks = st.multiselect(label, list(counts), format_func=lambda t: f"{t.title} ({counts[t]} questions)",
+                            placeholder="All tracks", key="setup_tracks")
+    difficulty = st.segmented_control("Difficulty", [level.value for level in Level], default=Level.MIXED.value,
+                                      required=True, key="setup_difficulty",
+                                      help="Adaptive starts at mid and moves up after strong answers, down after weak ones.")
+    length = st.number_input("Number of questions", 1, policy.MAX_LENGTH, policy.DEFAULT_LENGTH, key="setup_length")
+    if source == "weak":
+        st.caption("Questions whose key points you missed before, the most recently missed first.")
+    if st.button("Start the interview", type="primary", icon=":material/play_arrow:"):
+        setup = Setup(tracks=tuple(Track(t) for t in tracks), difficulty=difficulty or Level.MIXED.value,
+                      length=int(length), job_description=job if source == "job" else None,
+                      weak_spots=source == "weak", profile=profile)
+        with st.spinner("Choosing your questions…"):
+            interview = engine.start(setup)
+        st.session_state[KEY] = interview
+        go(session=interview.id)
+
+
+# --- interview ---------------------------------------------------------------------------------
+
+
+def live_interview(engine: Engine, session_id: str) -> Interview:
+    """The interview in this browser session, or rebuilt from the store (after a reload or a new tab)."""
+    held = st.session_state.get(KEY)
+    if held is None or held.id != session_id:
+        held = engine.resume(session_id)
+        st.session_state[KEY] = held
+    return held
+
+
+def controls(interview: Interview) -> tuple[str | None, Command | None]:
+    """The buttons and the chat input, pinned to the bottom; returns what the candidate sent."""
+    reasons = unavailable(interview)
+    clicked = None
+    with st.bottom:
+        row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+        for command, label, icon in BUTTONS:
+            if row.button(label, icon=icon, key=f"cmd_{command.value}", disabled=reasons[command] is not None,
+                          help=reasons[command] or BUTTON_HELP[command]):
+                clicked = command
+        row.caption(f"Answers up to {ANSWER_LIMIT:,} characters. Typed /hint, /skip … work too.")
+        text = st.chat_input("Type your answer", key="answer")
+    return text, clicked
+
+
+def interview_page(engine: Engine, interview: Interview) -> None:
+    """The chat: header with progress and timer, the transcript, and the input."""
+    head = st.container()
+    board = st.container()
+    text, clicked = controls(interview)
+    with board:
+        bubbles(messages(interview.entries, interview.setup.length), engine.bank)
+        if (text is not None or clicked is not None) and act(engine, interview, text, clicked):
+            st.rerun()        # redraw everything (buttons included) from the new state; the review if it ended
+        follow(len(interview.entries), interview.id)
+    with head:
+        setup_caption(interview.setup)
+        now = progress(interview)
+        st.progress(now.fraction, text=now.label())
+        timer(now.seconds)
+
+
+def act(engine: Engine, interview: Interview, text: str | None, clicked: Command | None) -> bool:
+    """Send an answer and/or a command to the engine (it grades and saves); True when the transcript grew.
+
+    Both can arrive in one run: a click during grading interrupts the run, and Streamlit hands the
+    unprocessed answer to the next run along with the click. The answer, typed first, goes first.
+    """
+    if len(engine.store.session_data(interview.id)["entries"]) != len(interview.entries):
+        st.session_state.pop(KEY, None)   # another window moved this interview on: show its latest state
+        st.rerun()
+    mark = len(interview.entries)
+    if text is not None:
+        send(engine, interview, text)
+    if clicked is not None and not interview.is_over:
+        engine.command(interview, clicked)
+    return len(interview.entries) > mark
+
+
+def send(engine: Engine, interview: Interview, text: str) -> None:
+    """Grade an answer (with a spinner) or run a typed command; refuse an empty or too long answer."""
+    if not text.strip():
+        st.warning("Type an answer first, or use a button.")
+    elif (problem := check_answer(text)) is not None:
+        st.warning(problem)
+        st.code(text, language=None, wrap_lines=True)
+    elif text.strip().startswith("/"):
+        engine.handle(interview, text)
+    else:
+        pending = st.empty()
+        with pending.container():
+            with st.chat_message("user", avatar=":material/person:"):
+                st.markdown(escape(text))
+            with st.chat_message("assistant", avatar=":material/record_voice_over:"):
+                with st.spinner("Grading your answer…"):
+                    engine.handle(interview, text)
+        pending.empty()
+
+
+# --- review ------------------------------------------------------------------------------------
+
+
+def review_page(engine: Engine, view: SessionView) -> None:
+    """Scores, charts, strongest and weakest areas, downloads, and the full transcript with feedback."""
+    st.header("Review")
+    setup_caption(view.setup)
+    s = view.summary
+    cols = st.columns(4)
+    cols[0].metric("Overall", f"{s.score10:.1f}/10" if s.score10 is not None else "–")
+    cols[1].metric("Questions", len(s.questions))
+    cols[2].metric("Answers", s.answers)
+    cols[3].metric("Time answering", clock(s.seconds))
+    if s.questions:
+        tabs = st.tabs(["Per question", "Per track", "Per key point"])
+        tabs[0].altair_chart(question_chart(s), width="stretch", height=CHART_HEIGHT)
+        tabs[1].altair_chart(track_chart(s), width="stretch", height=max(160, 60 + 40 * len(s.tracks)))
+        if s.points:
+            tabs[2].altair_chart(point_chart(s), width="stretch")
+        else:
+            tabs[2].info("No graded key points yet.")
+    st.markdown(areas_md(s))
+    downloads(engine, view)
+    st.subheader("Transcript")
+    bubbles(messages(view.entries, view.setup.length), engine.bank)
+    if st.button("Start a new interview", type="primary", icon=":material/add:"):
+        go()
+
+
+def downloads(engine: Engine, view: SessionView) -> None:
+    """Markdown, JSON and PDF downloads of the session."""
+    stem = file_stem(view)
+    answers = view.model_answers(engine.bank)
+    row = st.container(horizontal=True)
+    row.download_button("Markdown", to_markdown(view, answers), f"{stem}.md", "text/markdown",
+                        icon=":material/download:", on_click="ignore", key="dl_md")
+    row.download_button("JSON", to_json(view), f"{stem}.json", "application/json",
+                        icon=":material/download:", on_click="ignore", key="dl_json")
+    row.download_button("PDF", to_pdf(view, answers), f"{stem}.pdf", "application/pdf",
+                        icon=":material/download:", on_click="ignore", key="dl_pdf")
+
+
+# --- history -----------------------------------------------------------------------------------
+
+
+def history_page(engine: Engine, profile: str) -> None:
+    """Past sessions with date, set-up and score, and progress over time per track."""
+    st.header("History")
+    st.caption(f"Profile: {escape(profile)}")
+    rows = history(engine.store, profile)
+    if not rows:
+        st.info("No interviews yet for this profile. Start one with **New interview**.")
+        return
+    points = progress_points(rows)
+    if points:
+        st.altair_chart(progress_chart(points), width="stretch", height=CHART_HEIGHT)
+    for row in rows:
+        info = row.info
+        with st.container(border=True, horizontal=True, vertical_alignment="center"):
+            score = f"{info.score10:.1f}/10" if info.score10 is not None else "–"
+            tracks = ", ".join(f"{escape(name)} {value:.1f}" for name, value in row.tracks)
+            st.markdown(f"**{info.created_at.astimezone():%Y-%m-%d %H:%M}** · {score} · {row.answered}/{info.setup.length} "
+                        f"answered · {escape(info.status)}  \n"
+                        + " · ".join(f"{label}: {escape(value)}" for label, value in describe_setup(info.setup)
+                                     if label != "Profile")
+                        + (f"  \nBy track: {tracks}" if tracks else ""), width="stretch")
+            label = "Review" if info.status == "ended" else "Resume"
+            if st.button(label, key=f"open_{info.id}"):
+                go(session=info.id)
