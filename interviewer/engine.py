@@ -6,6 +6,7 @@ apart from the database) and keep each candidate's :class:`Interview` in one ses
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -20,7 +21,7 @@ from interviewer.bank import Bank, load_bank
 from interviewer.planner import Mode, Plan, Setup, SetupError, eligible, plan_ranked, plan_tracks
 from interviewer.schedule import question_order
 from interviewer.session import Grading, Interview, Reply
-from interviewer.store import Store
+from interviewer.store import DataFolderError, Store
 from interviewer.tailor import JobMatcher, select
 from interviewer.transcript import Command, EndReason, utc_now
 
@@ -122,10 +123,19 @@ class Engine:
 
 def write_transcript(interview: Interview, folder: Path) -> Path:
     """Save an interview's transcript to ``folder`` atomically, named by date and session id."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{interview.created_at:%Y-%m-%d-%H%M%S}-{interview.id[:8]}.json"
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(interview.export(), handle, ensure_ascii=False, indent=1)
-    os.replace(tmp, path)
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:  # lone surrogates as JSON escapes
+            json.dump(interview.export(), handle, ensure_ascii=False, indent=1)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise DataFolderError(f"Could not save the transcript in {folder}: {exc.strerror or exc}. The session "
+                              "itself is saved; free some space or set INTERVIEWER_DATA_DIR to a writable "
+                              "folder, then export again.") from exc
     return path
