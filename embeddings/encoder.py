@@ -97,15 +97,26 @@ class SentenceEncoder:
         """Encode texts in one batch to an (n, dim) float32 matrix with unit-norm rows."""
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
+        # Lone surrogates (undecodable bytes from a terminal) make the Rust tokenizer raise.
+        texts = [t.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(t) else t for t in texts]
         with self._lock:
             vectors = self._model.encode(
-                list(texts),
+                texts,
                 batch_size=self._batch_size,
                 show_progress_bar=False,
                 convert_to_numpy=True,
                 normalize_embeddings=True,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _has_surrogate(text: str) -> bool:
+    """Whether the text holds a lone surrogate code point, which is not valid UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def load_encoder(model_path: str | Path | None = None) -> SentenceEncoder:

@@ -256,6 +256,19 @@ class _LineLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        # PyYAML keeps the last of two equal keys; in a bank that silently drops a field (or a whole
+        # question, when a lost "- " merges two), so a repeated key is an error.
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # unhashable: the base class reports it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark, f"duplicate key {key!r}", key_node.start_mark)
         mapping = super().construct_mapping(node, deep=deep)
         mapping[LINE_KEY] = node.start_mark.line + 1
         return mapping
@@ -282,6 +295,8 @@ def read_yaml(path: Path) -> tuple[Any, list[BankIssue]]:
         return None, [BankIssue(name, f"invalid YAML: {problem}", line=line)]
     except RecursionError:
         return None, [BankIssue(name, "invalid YAML: nested too deeply")]
+    except (ValueError, TypeError, OverflowError) as exc:  # PyYAML constructors: "2024-13-45", a 5,000-digit int
+        return None, [BankIssue(name, f"invalid YAML value: {exc}")]
 
 
 class _Checker:
@@ -435,7 +450,10 @@ def check_folders(folders: Iterable[Path]) -> Bank:
         for path in files:
             data, problems = read_yaml(path)
             issues.extend(problems)
-            if problems or data is None:
+            if problems:
+                continue
+            if data is None:
+                issues.append(BankIssue(str(path), "the file is empty: it must be a YAML list of questions"))
                 continue
             if not isinstance(data, list):
                 issues.append(BankIssue(str(path), f"the file must be a YAML list of questions, not {type(data).__name__}"))

@@ -59,6 +59,8 @@ class Setup:
             raise SetupError("choose either a job description or weak-spot practice, not both")
         if not str(self.profile).strip() or len(str(self.profile)) > policy.MAX_PROFILE_CHARS:
             raise SetupError(f"the profile name must have 1 to {policy.MAX_PROFILE_CHARS} characters")
+        if any(ch.isspace() and ch != " " or not ch.isprintable() for ch in str(self.profile)):
+            raise SetupError("the profile name must be one line of printable characters")
 
     @property
     def mode(self) -> Mode:
