@@ -187,12 +187,13 @@ class Store:
             if number <= current:
                 continue
             with self._tx(f"apply migration {number} ({name})") as conn:
+                # Processes starting together: one migrates, the others wait for its lock (SQLite's
+                # BEGIN IMMEDIATE, an advisory lock on PostgreSQL), then see it done and skip it.
                 if conn.dialect.name == "postgresql":
-                    # Replicas starting together: one migrates, the others wait here and then skip it.
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key("schema migrations")})
-                    if schema_version(conn) >= number:
-                        current = number
-                        continue
+                if schema_version(conn) >= number:
+                    current = number
+                    continue
                 apply(conn)
                 conn.execute(sa.text("INSERT INTO schema_version (version, name, applied_at) VALUES (:v, :n, :t)"),
                              {"v": number, "n": name, "t": _db_time(utc_now())})

@@ -227,3 +227,28 @@ def test_a_newer_schema_is_named_and_untouched_and_every_store_error_is_a_store_
     assert isinstance(caught.value, StoreError) and "Nothing was changed" in str(caught.value)
     assert open(db_file(), "rb").read() == before
     assert issubclass(DataFolderError, StoreError) and issubclass(StoreCorrupt, StoreError)
+
+
+def test_processes_opening_a_new_sqlite_database_together_migrate_it_once():
+    import threading
+
+    barrier = threading.Barrier(4)
+    opened, failed = [], []
+
+    def open_store():
+        barrier.wait()
+        try:
+            opened.append(Store())
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failed and len(opened) == 4
+    with opened[0].engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM schema_version")).scalar() == opened[0].version
+    for store in opened:
+        store.close()
