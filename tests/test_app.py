@@ -134,6 +134,24 @@ def test_an_answer_is_graded_saved_and_explained(env):
     assert any(e["kind"] == "answer" for e in saved)
 
 
+def test_a_misconception_is_corrected_and_its_sentence_marked(env):
+    at = start(app(), length=2)
+    question = current_question(at, env["bank"])
+    wrong = question.misconceptions[0]
+    at.chat_input(key="answer").set_value(f"{question.key_points[0].text} {wrong.claim}").run()
+    no_errors(at)
+    feedback = next(t for t in texts(at) if "/10**" in t)
+    assert "**Corrections**" in feedback and escape(wrong.correction) in feedback
+    assert any(":red-background[" in t and ":red-badge[⚠]" in t for t in texts(at))
+
+
+def test_commands_can_be_typed_too(env):
+    at = start(app(), length=2)
+    at.chat_input(key="answer").set_value("/skip").run()
+    no_errors(at)
+    assert any("Skip this one." in t for t in texts(at)) and any("Question 2 of 2" in t for t in texts(at))
+
+
 def test_candidate_text_is_escaped(env):
     at = start(app(), length=2)
     nasty = "<b>bold</b> [link](http://evil.example) ![img](x.png) **star** $x$ :red[red] www.evil.example"

@@ -123,7 +123,7 @@ def controls(interview: Interview) -> tuple[str | None, Command | None]:
             if row.button(label, icon=icon, key=f"cmd_{command.value}", disabled=reasons[command] is not None,
                           help=reasons[command] or BUTTON_HELP[command]):
                 clicked = command
-        row.caption(f"Answers up to {ANSWER_LIMIT:,} characters. Typed /hint, /skip … work too.")
+        row.caption(f"Up to {ANSWER_LIMIT:,} characters · type /help for typed commands")
         text = st.chat_input("Type your answer", key="answer")
     return text, clicked
 
