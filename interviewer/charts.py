@@ -13,6 +13,7 @@ STATUS_COLOURS = ["#d62728", "#ff9f0e", "#2ca02c"]
 OUTCOME_ORDER = ["answered", "skipped", "revealed", "not answered"]
 OUTCOME_COLOURS = ["#1f77b4", "#9e9e9e", "#ff9f0e", "#d0d0d0"]
 LABEL_LIMIT = 70
+LABEL_GREY = "#808495"   # readable on the light and the dark theme alike
 CHART_HEIGHT = 300    # pixels, title and axes included (pass it to st.altair_chart too)
 
 
@@ -52,7 +53,7 @@ def question_chart(summary: Summary) -> alt.LayerChart:
     )
     bars = base.mark_bar().encode(color=alt.Color("outcome:N", legend=alt.Legend(orient="right", title=None),
                                                   scale=alt.Scale(domain=OUTCOME_ORDER, range=OUTCOME_COLOURS)))
-    labels = base.mark_text(dy=-8).encode(text=alt.Text("score:Q", format=".1f"))
+    labels = base.mark_text(dy=-8, color=LABEL_GREY).encode(text=alt.Text("score:Q", format=".1f"))
     return (bars + labels).properties(height=CHART_HEIGHT)
 
 

@@ -117,6 +117,14 @@ def test_a_job_description_tailors_the_interview(env):
     assert any("This question targets" in t for t in texts(at))
 
 
+def test_an_empty_job_description_is_one_clear_error(env):
+    at = app()
+    at.radio(key="setup_source").set_value("job").run()
+    at = button(at, "Start the interview").click().run()
+    assert not at.exception and len(at.error) == 1 and "paste a job description" in at.error[0].value
+    assert "session" not in at.query_params
+
+
 # --- answering and the buttons -----------------------------------------------------------------
 
 
@@ -174,21 +182,23 @@ def test_an_over_long_answer_is_refused_with_a_message(env):
 def test_each_button_does_what_it_says(env):
     at = start(app(), length=3)
     assert button(at, "Retry").disabled                      # nothing answered yet
+    question = current_question(at, env["bank"])
     at = button(at, "Hint").click().run()
     no_errors(at)
-    assert any("**Hint**" in t for t in texts(at))
+    assert any("**Hint**" in t and escape(question.hints[0]) in t for t in texts(at))
+    at.chat_input(key="answer").set_value(question.reference_answer).run()
+    assert not button(at, "Retry").disabled                  # answered and moved on: one retry allowed
+    at = button(at, "Retry").click().run()
+    assert any("*Once more\\:*" in t for t in texts(at)) and button(at, "Retry").disabled
     at = button(at, "Skip").click().run()
-    assert any("Skip this one." in t for t in texts(at)) and any("Question 2 of 3" in t for t in texts(at))
-    at.chat_input(key="answer").set_value("I don't know.").run()
-    assert any("0.0/10" in t for t in texts(at))
-    at = button(at, "Reveal answer").click().run()            # reveal the waiting question (hint or next)
+    assert any("Skip this one." in t for t in texts(at))
+    at = button(at, "Reveal answer").click().run()
     assert any("**Model answer**" in t for t in texts(at))
-    if not button(at, "Retry").disabled:
-        at = button(at, "Retry").click().run()
-        assert any("Once more:" in t for t in texts(at))
     at = button(at, "End").click().run()
     no_errors(at)
     assert at.header[0].value == "Review"
+    kinds = [e["kind"] for e in Store(env["url"]).session_data(at.query_params["session"])["entries"]]
+    assert kinds.count("command") >= 5 and kinds[-1] == "end"    # every button was recorded
 
 
 # --- resume, review, history -------------------------------------------------------------------

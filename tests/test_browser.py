@@ -264,3 +264,12 @@ def test_a_whole_interview_in_the_browser(server, page):
     settle(page)
     assert page.locator('[data-testid="stVegaLiteChart"], .vega-embed').count() >= 1
     shoot(page, "08-history")
+
+    # The same review in a dark system theme: highlights and badges must stay readable.
+    page.emulate_media(color_scheme="dark")
+    page.goto(url)
+    page.get_by_role("button", name="Markdown").wait_for()
+    settle(page)
+    page.get_by_text("Transcript").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    shoot(page, "09-review-dark")

@@ -11,7 +11,7 @@ from interviewer.charts import CHART_HEIGHT, point_chart, progress_chart, questi
 from interviewer.engine import Engine
 from interviewer.export import file_stem, to_json, to_markdown, to_pdf
 from interviewer.markup import escape
-from interviewer.planner import Level, Setup
+from interviewer.planner import Level, Setup, SetupError
 from interviewer.report import areas_md, clock
 from interviewer.review import SessionView, describe_setup, history, progress_points, track_counts
 from interviewer.session import Interview
@@ -92,6 +92,9 @@ def setup_page(engine: Engine, profile: str) -> None:
     if source == "weak":
         st.caption("Questions whose key points you missed before, the most recently missed first.")
     if st.button("Start the interview", type="primary", icon=":material/play_arrow:"):
+        if source == "job" and not job.strip():
+            raise SetupError("paste a job description first (the role's responsibilities and requirements), "
+                             "or choose questions from tracks")
         setup = Setup(tracks=tuple(Track(t) for t in tracks), difficulty=difficulty or Level.MIXED.value,
                       length=int(length), job_description=job if source == "job" else None,
                       weak_spots=source == "weak", profile=profile)
