@@ -32,6 +32,7 @@ class Calibration:
     misconception_margin: float = 0.03  # claim must beat the key point by this when the terms do not decide
     misconception_penalty: float = 0.25  # subtracted from the score per misconception asserted
     contradiction_factor: float = 0.15  # credit kept by a point whose best unit negates or swaps it
+    contradiction_penalty: float = 0.2  # subtracted from the score per contradicted key point
     buzzword_cap: float = 0.3      # the most a bare list of terms can score
     min_content_words: int = 2     # fewer content words than this is too short to judge
     strong: float = 0.70           # band boundaries on the final score
@@ -191,7 +192,7 @@ class Grader:
         topic = float(sims.max()) if sims.size else 0.0
 
         hits = self._misconceptions(rubric, units, claims, claim_sims, phrase_sims, phrasings)
-        checker = _Contradictions(rubric, units, phrase_sims, phrasings)
+        checker = _Contradictions(rubric, units, phrase_sims, phrasings, cal.covered)
         for hit in hits:
             if hit.key_point_id:
                 checker.block(hit.evidence.start, hit.key_point_id)
@@ -205,7 +206,8 @@ class Grader:
 
         weights = np.array([p.weight for p in points], dtype=np.float64)
         coverage = float(np.dot(weights, credits) / weights.sum()) if len(points) else 0.0
-        score = coverage - cal.misconception_penalty * len(hits)
+        contradicted = sum(1 for r in results if r.note)
+        score = coverage - cal.misconception_penalty * len(hits) - cal.contradiction_penalty * contradicted
         if topic < cal.off_topic and not any(r.status is not Status.MISSED for r in results):
             flags.append(FlagNote(Flag.OFF_TOPIC, f"This looks off-topic: the question was about "
                                   f"{_topic_phrase(rubric.question)}."))
@@ -233,6 +235,8 @@ class Grader:
             sim = float(sims[u])
             unit = units[u]
             note = checker.note(int(u), index)
+            if note is None and contradicted is not None and sim < cal.covered:
+                break  # the closest sentence contradicts the point; a vaguer one does not outweigh it
             if note is None:
                 lexical = _lexical(point, unit.text, checker.topic)
                 floor, full = cal.credit_floor, cal.credit_full
@@ -282,8 +286,10 @@ class Grader:
 class _Contradictions:
     """Which answer units contradict which key points, decided on each point's distinctive terms."""
 
-    def __init__(self, rubric: Rubric, units: list[tx.Unit], phrase_sims: np.ndarray, phrasings: list) -> None:
+    def __init__(self, rubric: Rubric, units: list[tx.Unit], phrase_sims: np.ndarray, phrasings: list,
+                 covered: float) -> None:
         self.units = units
+        self.covered = covered
         points = rubric.key_points
         self.ids = [p.id for p in points]
         self.phrases = [[phrase for owner, phrase in phrasings if owner == i] for i in range(len(points))]
@@ -293,10 +299,13 @@ class _Contradictions:
         terms = [set().union(*(tx.content_terms(p) for p in group)) for group in self.phrases]
         topic = tx.content_terms(rubric.question)
         self.topic = topic
+        # A point's distinctive terms: its own words that few other points of the question use.
         self.distinct = []
+        limit = max(1, (len(terms) - 1) // 3)
         for i, own in enumerate(terms):
-            others = set().union(*(t for j, t in enumerate(terms) if j != i)) if len(terms) > 1 else set()
-            self.distinct.append((own - others - topic - _contrast_stems()) or (own - topic - _contrast_stems()) or own)
+            shared = {t: sum(1 for j, other in enumerate(terms) if j != i and t in other) for t in own}
+            mine = {t for t in own - topic - _contrast_stems() if shared[t] <= limit}
+            self.distinct.append(mine or (own - topic - _contrast_stems()) or own)
         self.negated = [set().union(*(tx.negated_terms(p) for p in group)) for group in self.phrases]
         self._cache: dict[tuple[int, int], str | None] = {}
         self._blocked: set[tuple[int, int]] = set()
@@ -322,7 +331,8 @@ class _Contradictions:
         if own:
             return own
         nearest = int(self.nearest[u])
-        if nearest != i:
+        # A sentence that clearly states the opposite of the point it is about is no evidence for others.
+        if nearest != i and self.per_point[u, nearest] >= self.covered:
             if self.direct(u, nearest):
                 return "this sentence contradicts another key point"
         return None
@@ -335,16 +345,84 @@ def _contrast_stems() -> frozenset[str]:
 
 def _contradiction(phrases: Sequence[str], distinct: set[str], point_negated: set[str], unit: str) -> str | None:
     """A swap or negation, in a clause of the unit that carries the point's distinctive terms."""
-    for clause in _clauses(unit):
+    point_words = {w for p in phrases for w in tx.words(p)}
+    # An idea that is negative in every phrasing ("never appears in both") tolerates negations.
+    point_negates = all(tx.negated_terms(p) for p in phrases)
+    swap = _binding_swap(phrases, unit)
+    if swap:
+        return swap
+    for n, clause in enumerate(_clauses(unit)):
         terms = tx.content_terms(clause)
         if not terms & distinct:
             continue
+        # "..., not their values" contrasts with what came before; it does not deny the point.
+        corrective = n > 0 and bool(tx.words(clause)) and tx.words(clause)[0] in tx.NEGATION_CUES
         swap = tx.swapped_terms(phrases, clause)
         if swap:
             return f"says “{swap[1]}” where the point says “{swap[0]}”"
-        denied = (tx.negated_terms(clause) & distinct) - point_negated
-        if denied:
+        said = tx.identifiers(clause)
+        if 0 < len(said) <= 2:  # labels ("terminal 1 and 4"), not the numbers of a calculation
+            closest = max((tx.identifiers(p) for p in phrases), key=lambda ids: len(ids & said))
+            extra, lacking = said - closest, closest - said
+            if said & closest and extra and lacking:
+                return f"says “{sorted(extra)[0]}” where the point says “{sorted(lacking)[0]}”"
+        negated = set() if corrective else tx.negated_terms(clause)
+        if any(w.startswith("~") and w[1:] in point_words for w in negated):
+            continue  # "not the same" where the point says "different": agreement
+        denied = (negated & distinct) - point_negated
+        if denied and not point_negates:
             return f"negates the point (“not … {sorted(denied)[0]}”)"
+        # The reverse: the point says "not connected", the clause plainly says "connected".
+        asserted = {t for t in (point_negated & terms & distinct) - negated if _COPULA.search(_stem_line(clause, t))}
+        if asserted and point_negates and not tx.negated(clause) and not _NON_PREFIX.search(clause):
+            return f"drops the negation of “{sorted(asserted)[0]}”"
+    return None
+
+
+_COPULA = re.compile(r"\b(?:is|are|was|were|be|been|being|stays?|remains?)\s+(?:\w+\s+)?@")
+
+
+def _stem_line(clause: str, term: str) -> str:
+    """The clause with every word whose stem is ``term`` replaced by "@", for copula look-ups."""
+    return " ".join("@" if tx.stem(w) == term else w for w in tx.words(clause))
+
+
+_NON_PREFIX = re.compile(r"\b(?:non|un|in|dis)-?\w", re.IGNORECASE)
+
+
+def _binding_swap(phrases: Sequence[str], unit: str) -> str | None:
+    """Two subjects whose predicates the unit exchanges ("A does x while B does y" said as "A does y ...")."""
+    unit_clauses = [tx.content_terms(c) for c in _clauses(unit)]
+    if len(unit_clauses) < 2:
+        return None
+    for phrase in phrases:
+        point_clauses = [(c, tx.content_terms(c)) for c in _clauses(phrase)]
+        for i, (text_a, terms_a) in enumerate(point_clauses):
+            for text_b, terms_b in point_clauses[i + 1:]:
+                only_a, only_b = terms_a - terms_b, terms_b - terms_a
+                # Subjects are opposed terms (L1/L2, CP/AP, content-based/collaborative), not any words.
+                subject_a = _first_present(text_a, only_a & _contrast_stems(), unit_clauses)
+                subject_b = _first_present(text_b, only_b & _contrast_stems(), unit_clauses)
+                if not subject_a or not subject_b:
+                    continue
+                ja = next(j for j, c in enumerate(unit_clauses) if subject_a in c)
+                jb = next(j for j, c in enumerate(unit_clauses) if subject_b in c)
+                if ja == jb:
+                    continue
+                pred_a, pred_b = only_a - {subject_a}, only_b - {subject_b}
+                kept = len(unit_clauses[ja] & pred_a) + len(unit_clauses[jb] & pred_b)
+                swapped = len(unit_clauses[ja] & pred_b) + len(unit_clauses[jb] & pred_a)
+                if swapped >= 2 and swapped > kept:
+                    return f"gives “{subject_a}” what belongs to “{subject_b}”"
+    return None
+
+
+def _first_present(text: str, candidates: set[str], unit_clauses: list[set[str]]) -> str | None:
+    """The first word of text (stemmed) that is among candidates and said somewhere in the unit."""
+    for word in tx.words(text):
+        term = tx.stem(word)
+        if term in candidates and any(term in c for c in unit_clauses):
+            return term
     return None
 
 

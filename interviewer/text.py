@@ -53,7 +53,7 @@ CONTRAST_SETS: tuple[frozenset[str], ...] = tuple(frozenset(group.split()) for g
     "maximize minimize", "maximum minimum", "max min", "before after", "first last",
     "sparse dense", "bias variance", "supervised unsupervised", "generative discriminative",
     "bagging boosting", "parallel sequential", "parallel sequentially", "independent dependent",
-    "training test", "train test", "positive negative", "positives negatives", "true false",
+    "positive negative", "positives negatives",
     "type-i type-ii", "linear nonlinear", "linear non-linear", "convex non-convex", "rows columns",
     "left right", "always never", "all none", "faster slower", "cheaper expensive", "stable unstable",
     "deterministic random", "mean median", "sigmoid relu", "vanishing exploding", "inductive deductive",
@@ -61,6 +61,14 @@ CONTRAST_SETS: tuple[frozenset[str], ...] = tuple(frozenset(group.split()) for g
     "synchronous asynchronous", "stateful stateless", "mutable immutable", "stack queue", "bfs dfs",
     "online offline", "batch streaming", "rise fall", "rises falls", "grow shrink", "grows shrinks",
     "add remove", "adds removes", "upper lower", "reduce raise", "reduces raises",
+    "same different", "similar different", "equal unequal", "complete incomplete", "open closed",
+    "past future", "earlier later", "older newer", "majority minority", "underestimate overestimate",
+    "optimistic pessimistic", "convex concave", "encoder decoder", "read write", "client server",
+    "horizontal vertical", "local global", "shallow deep", "weak strong", "numerator denominator",
+    "sensitivity specificity", "necessary sufficient", "ordered unordered",
+    "sorted unsorted", "biased unbiased", "narrow wide", "lazy eager", "cp ap", "content-based collaborative",
+    "underfit overfit", "underfits overfits", "fewer more", "slower faster", "smaller bigger",
+    "lowers raises", "less more", "shorter longer", "cheap expensive", "sum product",
 ))
 
 INSTRUCTION_PATTERNS = re.compile(
@@ -180,12 +188,42 @@ def negated_terms(text: str) -> set[str]:
     """Stemmed content words inside the scope of a negation cue ("does not drive" -> {"drive"})."""
     body = _CONTRACTION_NEGATION.sub(" not", _NON_NEGATING.sub(" ", text))
     out: set[str] = set()
-    for chunk in re.split(r"[,;:.!?()]|\b(?:but|whereas|while|although|though)\b", body):
+    for n, chunk in enumerate(re.split(r"[,;:.!?()]|\b(?:but|whereas|while|although|though)\b", body)):
         tokens = words(chunk)
         for i, token in enumerate(tokens):
-            if token in NEGATION_CUES:
-                out.update(stem(w) for w in tokens[i + 1:i + 1 + NEGATION_SCOPE] if w not in STOPWORDS)
+            # "..., not their values" corrects a contrast rather than denying the claim; and a
+            # negation inside a condition ("if you do not scale, ...") states no fact.
+            if n > 0 and i == 0:
+                continue
+            if token in NEGATION_CUES and not CONDITIONALS & set(tokens[:i]):
+                scope = tokens[i + 1:i + 1 + NEGATION_SCOPE]
+                head = next((w for w in scope if w not in STOPWORDS), None)  # "not connected - a gap": connected
+                if head:
+                    out.add(stem(head))
+                # "not the same" / "not higher": the negated word's opposite is asserted.
+                out.update("~" + partner for w in scope for partner in opposites(w))
     return out
+
+
+CONDITIONALS = frozenset({"if", "unless", "otherwise", "without", "whether"})
+
+
+@functools.lru_cache(maxsize=4096)
+def opposites(word: str) -> frozenset[str]:
+    """The other members of every contrast set that contains the word."""
+    return frozenset(w for group in CONTRAST_SETS if word in group for w in group - {word})
+
+
+_IDENTIFIER = re.compile(
+    r"(?<![\w.'’\-/])(?:\d{1,2}|[B-HJ-RUW-Zb-hj-ruw-z]|(?<=[a-z] )A"
+    # "a" is a label, not an article, when no noun follows it: "bulb a and c", "bulbs b and a."
+    r"|[aA](?=\s+(?:and|or|is|are|was|were|has|have|in|on|to)\b|\s*[,.;:)]|\s*$))(?![\w.'’\-/])"
+)
+
+
+def identifiers(text: str) -> set[str]:
+    """Small numbers and one-letter names ("bulb C", "terminal 4"): labels that must not be swapped."""
+    return {m.group().lower() for m in _IDENTIFIER.finditer(text)}
 
 
 def contrast_terms(text: str) -> set[str]:
@@ -194,17 +232,66 @@ def contrast_terms(text: str) -> set[str]:
     return {w for group in CONTRAST_SETS for w in group & found}
 
 
-def swapped_terms(reference: str | Sequence[str], candidate: str) -> tuple[str, str] | None:
-    """A contrast term the reference (or any of its phrasings) uses and the candidate replaced by its opposite."""
-    phrasings = [reference] if isinstance(reference, str) else list(reference)
-    ref = {w for phrase in phrasings for w in words(phrase)}
-    cand = set(words(candidate))
+_COMPARATIVES = {
+    "higher": "high", "highest": "high", "lower": "low", "lowest": "low", "larger": "large", "largest": "large",
+    "bigger": "large", "biggest": "large", "big": "large", "smaller": "small", "smallest": "small",
+    "faster": "fast", "fastest": "fast", "slower": "slow", "slowest": "slow", "fewer": "less", "least": "less",
+    "most": "more", "longer": "long", "shorter": "short", "overfitting": "overfit", "underfitting": "underfit",
+    "overfits": "overfit", "underfits": "underfit", "maximum": "max", "maximize": "max", "minimum": "min",
+    "minimize": "min", "ridge": "l2", "lasso": "l1",
+}
+
+
+def _lexeme(word: str) -> str:
+    return _COMPARATIVES.get(word) or stem(word)
+
+
+@functools.lru_cache(maxsize=1)
+def _contrast_lexemes() -> tuple[frozenset[str], ...]:
+    groups: dict[frozenset[str], None] = {}
     for group in CONTRAST_SETS:
-        said = ref & group
-        used = cand & group
+        lexemes = frozenset(_lexeme(w) for w in group)
+        if len(lexemes) > 1:
+            groups.setdefault(lexemes, None)
+    return tuple(groups)
+
+
+def _sides(text: str) -> set[str]:
+    """Contrast lexemes a text asserts; a negated one ("not the same") counts as its opposite."""
+    body = _CONTRACTION_NEGATION.sub(" not", text)
+    out: set[str] = set()
+    for chunk in re.split(r"[,;:.!?()]", body):
+        tokens = words(chunk)
+        flip = False
+        for token in tokens:
+            if token in NEGATION_CUES:
+                flip = True  # flips the next content word only: "not the same" -> different
+                continue
+            if token in STOPWORDS:
+                continue
+            lex = _lexeme(token)
+            for group in _contrast_lexemes():
+                if lex in group:
+                    out.update(group - {lex} if flip else {lex})
+            flip = False
+    return out
+
+
+def swapped_terms(reference: str | Sequence[str], candidate: str) -> tuple[str, str] | None:
+    """A contrast term the reference uses and the candidate replaced by its opposite.
+
+    Two swaps cancel ("the shorter, the more" said as "the longer, the less"), so only an odd
+    number of swapped contrasts counts.
+    """
+    phrasings = [reference] if isinstance(reference, str) else list(reference)
+    ref = set().union(*(_sides(p) for p in phrasings))
+    cand = _sides(candidate)
+    swaps = []
+    for group in _contrast_lexemes():
+        said, used = ref & group, cand & group
         if said and used and not (said & used):
-            return sorted(said)[0], sorted(used)[0]
-    return None
+            swaps.append((sorted(said)[0], sorted(used)[0]))
+    return swaps[0] if len(swaps) % 2 == 1 else None
 
 
 def is_instruction(text: str) -> bool:
