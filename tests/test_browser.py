@@ -95,7 +95,9 @@ def page(server):
 def settle(page, quiet_ms: int = 1500) -> None:
     """Wait until the page stops changing: no spinner, and the same messages and progress for a moment."""
     last, still = None, 0
+    deadline = time.monotonic() + STEP_MS / 1000
     while still < quiet_ms:
+        assert time.monotonic() < deadline, "the page never settled"
         page.wait_for_timeout(250)
         busy = page.locator('[data-testid="stSpinner"]').count() > 0
         state = (page.locator(MSG).count(), _text(page, '[data-testid="stProgress"]'), busy)
