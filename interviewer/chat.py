@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Sequence
 
 from interviewer import policy
-from interviewer.bank import DEEPER, TRACK_TITLES, Track
+from interviewer.bank import DEEPER, TRACK_TITLES
 from interviewer.session import NATURAL_ENDS, Interview
-from interviewer.state import Phase, State
+from interviewer.state import Outcome, Phase, State
 from interviewer.transcript import (AnswerGiven, Command, CommandUsed, EndReason, Entry, FollowUpAsked, HintGiven,
                                     InterviewEnded, QuestionAsked, utc_now)
 
@@ -143,7 +143,7 @@ def progress(interview: Interview, now: datetime | None = None) -> Progress:
     state: State = interview.state
     current = interview.current
     record = state.questions.get(current.question_id) if current else None
-    done = sum(1 for r in state.questions.values() if r.outcome.value != "pending")
+    done = sum(1 for r in state.questions.values() if r.outcome is not Outcome.PENDING)
     seconds = max(0.0, ((now or utc_now()) - current.asked_at).total_seconds()) if current else 0.0
     return Progress(record.number if record else state.main_count, interview.setup.length, done,
                     bool(current and current.follow_up_id), seconds, interview.is_over)
@@ -182,8 +182,3 @@ def check_answer(text: str) -> str | None:
                 f"{ANSWER_LIMIT // 6:,} words). Nothing was sent: shorten it and send it again. "
                 "Your text is below so you can copy it.")
     return None
-
-
-def track_title(value: str | Track) -> str:
-    """The human label of a track value."""
-    return TRACK_TITLES[Track.parse(value)]
