@@ -24,8 +24,8 @@ class Calibration:
 
     covered: float = 0.60          # best unit-to-point cosine at which a point counts as covered
     partly: float = 0.45           # ... and as partly covered
-    credit_floor: float = 0.30     # cosine that earns no credit
-    credit_full: float = 0.72      # cosine that earns full credit
+    credit_floor: float = 0.40     # cosine that earns no credit
+    credit_full: float = 0.75      # cosine that earns full credit
     lexical_weight: float = 0.5    # share of a point's credit from its content words found in the unit
     off_topic: float = 0.28        # below this best unit-to-rubric cosine the answer is off-topic
     misconception: float = 0.55    # cosine at which a unit may be asserting a misconception

@@ -61,7 +61,7 @@ CONTRAST_SETS: tuple[frozenset[str], ...] = tuple(frozenset(group.split()) for g
     "synchronous asynchronous", "stateful stateless", "mutable immutable", "stack queue", "bfs dfs",
     "online offline", "batch streaming", "rise fall", "rises falls", "grow shrink", "grows shrinks",
     "add remove", "adds removes", "upper lower", "reduce raise", "reduces raises",
-    "same different", "similar different", "equal unequal", "complete incomplete", "open closed",
+    "same different", "similar different", "equal unequal", "complete incomplete",
     "past future", "earlier later", "older newer", "majority minority", "underestimate overestimate",
     "optimistic pessimistic", "convex concave", "encoder decoder", "read write", "client server",
     "horizontal vertical", "local global", "shallow deep", "weak strong", "numerator denominator",
