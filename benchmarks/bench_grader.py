@@ -54,12 +54,12 @@ def p95(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=40)
-    parser.add_argument("--question", default=None, help="bank question id (default: the first one)")
+    parser.add_argument("--question", default="mlf-l1-vs-l2", help="bank question id")
     args = parser.parse_args()
     encoder = load_encoder()
     bank = load_bank()
     grader = Grader.for_bank(bank, encoder)
-    question = bank.get(args.question) if args.question else bank.questions[0]
+    question = bank.get(args.question)
     rows = []
     for words in (50, 150, 400):
         answer = answer_of(words)
