@@ -6,8 +6,10 @@ versioned: numbered migrations run on open, each in one transaction with its ``s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -136,8 +138,13 @@ class Store:
                                       "INTERVIEWER_DATA_DIR to a folder you can write to.") from exc
         kwargs: dict[str, Any] = {"connect_args": {"timeout": lock_timeout}} if self.is_sqlite else {}
         self.engine = sa.create_engine(self.url, **kwargs)
+        # SQLite has one writer at a time and its waiters poll; threads of this process (browser
+        # sessions) queue on a lock instead, so a burst of saves never reaches the lock timeout,
+        # which is left to other processes.
+        self._serial: threading.RLock | None = None
         if self.is_sqlite:
             _transactional_sqlite(self.engine)
+            self._serial = threading.RLock()
         self.version = self.migrate()
 
     def close(self) -> None:
@@ -147,11 +154,12 @@ class Store:
     @contextmanager
     def _tx(self, action: str) -> Iterator[sa.Connection]:
         """One transaction; database failures become a StoreError that says what to do."""
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except sa.exc.DBAPIError as exc:
-            raise self._explain(action, exc) from exc
+        with self._serial or contextlib.nullcontext():
+            try:
+                with self.engine.begin() as conn:
+                    yield conn
+            except sa.exc.DBAPIError as exc:
+                raise self._explain(action, exc) from exc
 
     def _explain(self, action: str, exc: sa.exc.DBAPIError) -> StoreError:
         text = str(exc.orig).lower()

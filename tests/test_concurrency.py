@@ -59,7 +59,7 @@ def assert_isolated(engine: Engine, logs: list[dict]) -> None:
 
 
 def test_many_sessions_at_once_with_a_keyword_grader(tmp_path):
-    store = Store()
+    store = Store(lock_timeout=0.05)      # threads queue in the process: none waits on SQLite's lock
     engine = Engine(small_bank(tmp_path / "bank"), KeywordGrader(), store, data_dir=tmp_path)
     answers = ["alpha beta gamma", "beta", "I don't know", "alpha gamma", "x"]
     logs = run_together(engine, 16, lambda _e, prompt, i: f"{answers[(i + len(prompt.text)) % 5]} (candidate {i})")
