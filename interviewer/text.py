@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
@@ -103,9 +104,15 @@ def clean(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
-@functools.lru_cache(maxsize=1)
+# pysbd's Segmenter and snowball's stemmer keep the text they work on in the instance, so one shared
+# instance mixes up simultaneous answers (Streamlit serves sessions in threads): one per thread.
+_per_thread = threading.local()
+
+
 def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+    if not hasattr(_per_thread, "segmenter"):
+        _per_thread.segmenter = pysbd.Segmenter(language="en", clean=False, char_span=False)
+    return _per_thread.segmenter
 
 
 def sentences(text: str) -> list[Unit]:
@@ -166,9 +173,10 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-@functools.lru_cache(maxsize=1)
 def _stemmer():
-    return snowballstemmer.stemmer("english")
+    if not hasattr(_per_thread, "stemmer"):
+        _per_thread.stemmer = snowballstemmer.stemmer("english")
+    return _per_thread.stemmer
 
 
 def content_terms(text: str) -> set[str]:

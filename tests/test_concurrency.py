@@ -88,3 +88,33 @@ def test_sessions_at_once_share_the_real_grader_safely(encoder, shared_cache_dir
             rubric = question.rubric if entry.follow_up_id is None else question.follow_up(entry.follow_up_id).rubric(question.kind)
             assert engine.grader.grade(rubric, entry.text) == entry.grade
     engine.store.close()
+
+
+def test_sentence_splitting_and_stemming_are_thread_safe():
+    """pysbd and snowball keep their working text in the instance: threads must not share one."""
+    import sys
+
+    from interviewer import text as tx
+
+    answers = [f"Answer {i} starts here. Dr. Lee said the second part, case {i}! A third? Yes, {i}." for i in range(24)]
+    words = ["regularization", "overfitting", "generalization", "probabilities", "normalization", "happily"] * 20
+    expected = {a: tx.sentences(a) for a in answers}
+    stems = {w: tx._stemmer().stemWord(w) for w in words}
+    wrong: list[str] = []
+
+    def work(k: int) -> None:
+        for _ in range(20):
+            wrong.extend(a for a in answers[k::4] if tx.sentences(a) != expected[a])
+            wrong.extend(w for w in words[k::4] if tx._stemmer().stemWord(w) != stems[w])
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)           # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not wrong
