@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
+from interviewer.choice import Choice as _Choice
+
 MAX_BANK_FILE_BYTES = 2_000_000
 LINE_KEY = "__line__"
-
-
-class _Choice(str, enum.Enum):
-    """A closed vocabulary whose unknown values raise an error listing the valid ones."""
-
-    @classmethod
-    def parse(cls, value: object) -> "_Choice":
-        """The member named by value, or a ValueError that lists the valid values."""
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            valid = ", ".join(member.value for member in cls)
-            raise ValueError(f"unknown {cls.__name__.lower()} {value!r}; valid: {valid}") from None
 
 
 class Track(_Choice):
