@@ -40,9 +40,10 @@ def bank_and_grader(bank_dir: str | None, replace: bool, model_path: str | None,
 
 
 @st.cache_resource(show_spinner=False)
-def engine(bank_dir: str | None, replace: bool, model_path: str | None, data_dir: str, database_url: str) -> Engine:
+def engine(bank_dir: str | None, replace: bool, model_path: str | None, data_dir: str, database_url: str,
+           cache_dir: str) -> Engine:
     """The engine: bank, grader, store (schema migrated on open)."""
-    bank, grader = bank_and_grader(bank_dir, replace, model_path, str(Path(data_dir) / "cache"))
+    bank, grader = bank_and_grader(bank_dir, replace, model_path, cache_dir)
     return Engine(bank, grader, Store(database_url), encoder=encoder(model_path), data_dir=Path(data_dir))
 
 
@@ -52,7 +53,7 @@ def main() -> None:
     st.title("ML mock interviewer")
     profile = pages.sidebar(config.profile)
     live = engine(str(config.bank_dir) if config.bank_dir else None, config.bank_replace, config.model_path,
-                  str(config.data_dir), config.database_url)
+                  str(config.data_dir), config.database_url, str(config.cache_dir))
     session_id = st.query_params.get("session")
     if st.query_params.get("view") == "history":
         pages.history_page(live, profile)

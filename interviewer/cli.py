@@ -74,6 +74,19 @@ def _load_bank():
 
 
 @main.command()
+def warm() -> None:
+    """Build the question index cache now, so the app's first page opens at once."""
+    import time
+
+    start = time.perf_counter()
+    bank = _load_bank()
+    click.echo(f"Indexing {len(bank)} questions (only when the bank or model changed)...", err=True)
+    grader = _load_grader(bank)
+    state = "loaded from cache" if grader.index.from_cache else "built"
+    click.echo(f"Question index {state} in {time.perf_counter() - start:.1f} s.", err=True)
+
+
+@main.command()
 @click.argument("question_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the grade as one JSON object.")
 @click.option("--answer", help="The answer text (default: read from standard input).")
