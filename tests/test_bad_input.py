@@ -82,6 +82,7 @@ def assert_well_formed(grade, answer: str) -> None:
     json.dumps(grade.to_dict())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(ODD_ANSWERS))
 def test_odd_answers_through_the_real_grader(grader, shipped, name):
     answer, empty = ODD_ANSWERS[name]
@@ -108,6 +109,7 @@ def engine(shipped, grader, tmp_path_factory):
     store.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(ODD_ANSWERS))
 def test_odd_answers_through_the_session_and_store(engine, name, tmp_path):
     answer, _ = ODD_ANSWERS[name]

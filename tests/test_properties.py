@@ -62,6 +62,7 @@ def answers(shipped) -> st.SearchStrategy[str]:
     return st.one_of(st.text(max_size=300), mixed, st.sampled_from(pieces))
 
 
+@pytest.mark.slow
 def test_grader_properties(grader, shipped, record_property):
     """Never raises; score in [0, 1]; evidence inside the answer and equal to it; same answer, same grade."""
     count = 0
