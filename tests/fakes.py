@@ -95,3 +95,25 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+def open_together(factory, count: int = 4):
+    """Call factory from ``count`` threads released at the same instant; return (results, exceptions)."""
+    import threading
+
+    barrier = threading.Barrier(count)
+    opened, failed = [], []
+
+    def run():
+        barrier.wait()
+        try:
+            opened.append(factory())
+        except Exception as exc:  # noqa: BLE001 - returned to the caller, which asserts on it
+            failed.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return opened, failed

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from embeddings import TextIndex
-from fakes import Clock, KeywordGrader, small_bank
+from fakes import Clock, KeywordGrader, open_together, small_bank
 from interviewer import settings
 from interviewer.engine import Engine
 from interviewer.planner import Setup
@@ -230,23 +230,7 @@ def test_a_newer_schema_is_named_and_untouched_and_every_store_error_is_a_store_
 
 
 def test_processes_opening_a_new_sqlite_database_together_migrate_it_once():
-    import threading
-
-    barrier = threading.Barrier(4)
-    opened, failed = [], []
-
-    def open_store():
-        barrier.wait()
-        try:
-            opened.append(Store())
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            failed.append(exc)
-
-    threads = [threading.Thread(target=open_store) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    opened, failed = open_together(Store)
     assert not failed and len(opened) == 4
     with opened[0].engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM schema_version")).scalar() == opened[0].version

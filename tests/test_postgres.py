@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 import pg
-from fakes import KeywordGrader, small_bank
+from fakes import KeywordGrader, open_together, small_bank
 from interviewer import migrations, settings
 from interviewer.engine import Engine
 from interviewer.planner import Setup
@@ -192,23 +192,7 @@ def test_two_processes_writing_to_one_database_lose_nothing(empty_db, bank, tmp_
 
 def test_replicas_starting_together_migrate_once(empty_db):
     """Several processes opening an empty database at the same moment: one migrates, none fails."""
-    import threading
-
-    barrier = threading.Barrier(4)
-    opened, failed = [], []
-
-    def open_store():
-        barrier.wait()
-        try:
-            opened.append(Store(empty_db))
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            failed.append(exc)
-
-    threads = [threading.Thread(target=open_store) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    opened, failed = open_together(lambda: Store(empty_db))
     assert not failed and len(opened) == 4 and {s.version for s in opened} == {migrations.MIGRATIONS[-1][0]}
     with opened[0].engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM schema_version")).scalar() == len(migrations.MIGRATIONS)
