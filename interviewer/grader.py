@@ -14,7 +14,7 @@ import numpy as np
 
 from embeddings import Encoder, TextIndex
 from interviewer import text as tx
-from interviewer.bank import Bank, KeyPoint, Kind, Misconception, Rubric
+from interviewer.bank import Bank, KeyPoint, Misconception, Rubric
 from interviewer.grade import Band, Flag, FlagNote, Grade, MisconceptionHit, PointResult, Span, Status
 
 
@@ -108,8 +108,13 @@ class Grader:
         tokens = [w for w in tx.words(body) if w.isalpha() and len(w) > 1]
         if len(tokens) < 2 or not self._vocab:
             return False
-        known = self._vocab | {w for t in rubric.texts() for w in tx.words(t)}
-        share = sum(1 for w in tokens if w in known or tx.stem(w) in known) / len(tokens)
+        # The rubric's own words count as known; the ~30k-word vocabulary is not copied per answer.
+        rubric_words = {w for t in rubric.texts() for w in tx.words(t)}
+
+        def known(word: str) -> bool:
+            return word in self._vocab or word in rubric_words
+
+        share = sum(1 for w in tokens if known(w) or known(tx.stem(w))) / len(tokens)
         return share < 0.5
 
     def _gate(self, body: str, rubric: Rubric) -> FlagNote | None:

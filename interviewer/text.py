@@ -234,12 +234,6 @@ def identifiers(text: str) -> set[str]:
     return {m.group().lower() for m in _IDENTIFIER.finditer(text)}
 
 
-def contrast_terms(text: str) -> set[str]:
-    """The words of the text that belong to a contrast set (L1, precision, increase, ...)."""
-    found = set(words(text))
-    return {w for group in CONTRAST_SETS for w in group & found}
-
-
 _COMPARATIVES = {
     "higher": "high", "highest": "high", "lower": "low", "lowest": "low", "larger": "large", "largest": "large",
     "bigger": "large", "biggest": "large", "big": "large", "smaller": "small", "smallest": "small",
