@@ -12,7 +12,6 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from interviewer import text as tx
 from interviewer.bank import Bank, KeyPoint, Misconception, Rubric
 from interviewer.grader import Grader, derive_key_points
 
@@ -102,38 +101,42 @@ def in_split(question: str, split: str) -> bool:
 
 
 class RubricBuilder:
-    """Rubrics for items: from the bank by question id, or derived from the reference answers."""
+    """Rubrics for items: from the bank by question id, or one per reference answer.
+
+    A file's reference answers are alternatives ("the terminals are not connected", "there is a
+    gap between them"): an answer needs to match one of them, so each becomes its own rubric and
+    the best grade counts. Merging them into one rubric mixes a negated phrasing with a positive
+    one and blinds the negation checks.
+    """
 
     def __init__(self, grader: Grader, bank: Bank | None = None) -> None:
         self.grader = grader
         self.bank = bank
-        self._cache: dict[tuple, Rubric] = {}
+        self._cache: dict[tuple, tuple[Rubric, ...]] = {}
 
-    def __call__(self, item: Item) -> Rubric:
-        """The rubric to grade this item against."""
+    def __call__(self, item: Item) -> tuple[Rubric, ...]:
+        """The rubrics to grade this item against, at least one."""
         if item.question_id:
             if self.bank is None or item.question_id not in self.bank:
                 raise EvalFileError(f"item {item.id}: unknown question_id {item.question_id!r}")
-            return self.bank.get(item.question_id).rubric
+            return (self.bank.get(item.question_id).rubric,)
         key = (item.question, item.references, item.key_points, item.misconceptions)
         if key not in self._cache:
             self._cache[key] = self._derive(item)
         return self._cache[key]
 
-    def _derive(self, item: Item) -> Rubric:
-        """Key points from the first reference; the other references become their alternative phrasings."""
+    @staticmethod
+    def _derive(item: Item) -> tuple[Rubric, ...]:
+        """Listed key points make one rubric; otherwise each reference answer gives its key points."""
         if item.key_points:
-            points = [KeyPoint(f"p{i + 1}", t) for i, t in enumerate(item.key_points)]
-        else:
-            points = list(derive_key_points(item.references[0]))
-        extra = [u.text for ref in item.references[1:] for u in tx.units(tx.clean(ref)) if tx.content_terms(u.text)]
-        if extra:
-            sims = self.grader.vectors(extra) @ self.grader.vectors([p.text for p in points]).T
-            alternatives: list[list[str]] = [[] for _ in points]
-            for text, row in zip(extra, sims):
-                alternatives[int(np.argmax(row))].append(text)
-            points = [KeyPoint(p.id, p.text, p.weight, tuple(dict.fromkeys(alts))) for p, alts in zip(points, alternatives)]
-        return Rubric(item.question, " ".join(item.references[:1]), tuple(points), item.misconceptions)
+            points = tuple(KeyPoint(f"p{i + 1}", t) for i, t in enumerate(item.key_points))
+            return (Rubric(item.question, " ".join(item.references[:1]), points, item.misconceptions),)
+        return tuple(Rubric(item.question, ref, derive_key_points(ref), item.misconceptions)
+                     for ref in dict.fromkeys(item.references))
+
+    def texts(self, item: Item) -> list[str]:
+        """Every rubric text of the item, to encode before grading is timed."""
+        return [t for rubric in self(item) for t in rubric.texts()]
 
 
 def baseline_scores(grader: Grader, items: Sequence[Item], rubric_for: RubricBuilder) -> list[float]:
@@ -141,7 +144,7 @@ def baseline_scores(grader: Grader, items: Sequence[Item], rubric_for: RubricBui
     answers = grader.encoder.encode([item.answer for item in items])
     out = []
     for item, vector in zip(items, answers):
-        refs = item.references or (rubric_for(item).reference_answer,)
+        refs = item.references or (rubric_for(item)[0].reference_answer,)
         out.append(float((grader.vectors(list(refs)) @ vector).max()))
     return out
 
@@ -152,10 +155,10 @@ def evaluate(grader: Grader, items: Sequence[Item], bank: Bank | None = None, sp
     if len(chosen) < 2:
         raise EvalFileError(f"only {len(chosen)} item(s) in split {split!r}: nothing to correlate")
     rubric_for = RubricBuilder(grader, bank)
-    for item in chosen:  # encode rubric texts before the clock starts, as the bank index would
-        rubric_for(item)
+    # Encode rubric texts before the clock starts, as the bank's index would have them ready.
+    grader.vectors(list(dict.fromkeys(t for item in chosen for t in rubric_for.texts(item))))
     start = time.perf_counter()
-    predicted = [grader.grade(rubric_for(item), item.answer).score for item in chosen]
+    predicted = [grader.grade_any(rubric_for(item), item.answer).score for item in chosen]
     seconds = time.perf_counter() - start
     baseline = baseline_scores(grader, chosen, rubric_for)
     human = [item.score for item in chosen]

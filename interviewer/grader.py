@@ -24,9 +24,9 @@ class Calibration:
 
     covered: float = 0.60          # best unit-to-point cosine at which a point counts as covered
     partly: float = 0.45           # ... and as partly covered
-    credit_floor: float = 0.40     # cosine that earns no credit
+    credit_floor: float = 0.30     # cosine that earns no credit
     credit_full: float = 0.75      # cosine that earns full credit
-    lexical_weight: float = 0.5    # share of a point's credit from its content words found in the unit
+    lexical_weight: float = 0.6    # share of a point's credit from its content words found in the unit
     off_topic: float = 0.28        # below this best unit-to-rubric cosine the answer is off-topic
     misconception: float = 0.55    # cosine at which a unit may be asserting a misconception
     misconception_margin: float = 0.03  # claim must beat the key point by this when the terms do not decide
@@ -153,6 +153,15 @@ class Grader:
 
     def grade(self, rubric: Rubric, answer: str) -> Grade:
         """Grade one answer against one rubric."""
+        return self.grade_any((rubric,), answer)
+
+    def grade_any(self, rubrics: Sequence[Rubric], answer: str) -> Grade:
+        """Grade one answer against rubrics that are alternative correct answers: the best grade wins.
+
+        The answer is split and encoded once, however many rubrics there are.
+        """
+        if not rubrics:
+            raise ValueError("grade_any needs at least one rubric")
         answer = answer if isinstance(answer, str) else str(answer)
         flags: list[FlagNote] = []
         body = tx.clean(answer[:MAX_GRADED_CHARS])
@@ -171,25 +180,32 @@ class Grader:
         if not substance.strip() and len(kept) < len(units):
             flags.append(FlagNote(Flag.TOO_SHORT, "Apart from instructions to the grader, the answer says nothing "
                                   "about the question."))
-            return self._non_answer(rubric, flags, len(body), len(answer))
-        gate = self._gate(substance, rubric)
-        if gate is not None:
-            return self._non_answer(rubric, [*flags, gate], len(body), len(answer))
-        return self._grade_units(rubric, kept, substance, flags, len(body), len(answer))
+            return self._non_answer(rubrics[0], flags, len(body), len(answer))
+        grades: list[Grade] = []
+        unit_vecs: np.ndarray | None = None
+        for rubric in rubrics:
+            gate = self._gate(substance, rubric)
+            if gate is not None:
+                grades.append(self._non_answer(rubric, [*flags, gate], len(body), len(answer)))
+                continue
+            if unit_vecs is None:
+                unit_vecs = self.encoder.encode([u.text for u in kept])
+            grades.append(self._grade_units(rubric, kept, unit_vecs, substance, list(flags), len(body), len(answer)))
+        best = max(grades, key=lambda g: g.score)
+        return best
 
     def _non_answer(self, rubric: Rubric, flags: list[FlagNote], graded: int, total: int) -> Grade:
         points = tuple(PointResult(p.id, p.text, p.weight, Status.MISSED, 0.0) for p in rubric.key_points)
         return Grade(0.0, Band.NO_ANSWER, points, (), tuple(flags), graded, total)
 
-    def _grade_units(self, rubric: Rubric, units: list[tx.Unit], substance: str, flags: list[FlagNote],
-                     graded: int, total: int) -> Grade:
+    def _grade_units(self, rubric: Rubric, units: list[tx.Unit], unit_vecs: np.ndarray, substance: str,
+                     flags: list[FlagNote], graded: int, total: int) -> Grade:
         cal = self.cal
         points = rubric.key_points
         phrasings = [(i, phrase) for i, point in enumerate(points) for phrase in point.phrasings]
         claims = list(rubric.misconceptions)
         rubric_texts = [phrase for _, phrase in phrasings] + [m.claim for m in claims] + [rubric.question, rubric.reference_answer]
         rubric_vecs = self.vectors(rubric_texts)
-        unit_vecs = self.encoder.encode([u.text for u in units])
         sims = unit_vecs @ rubric_vecs.T  # units x rubric texts
         n_phr = len(phrasings)
         phrase_sims = sims[:, :n_phr]
@@ -369,7 +385,9 @@ def _contradiction(phrases: Sequence[str], distinct: set[str], point_negated: se
         if 0 < len(said) <= 2:  # labels ("terminal 1 and 4"), not the numbers of a calculation
             closest = max((tx.identifiers(p) for p in phrases), key=lambda ids: len(ids & said))
             extra, lacking = said - closest, closest - said
-            if said & closest and extra and lacking:
+            # One label for another of the same noun ("terminal 2" for "terminal 3") is a swap too.
+            single = len(said) == len(closest) == 1 and bool(_labelled(clause) & _labelled(" ".join(phrases)))
+            if extra and lacking and (said & closest or single):
                 return f"says “{sorted(extra)[0]}” where the point says “{sorted(lacking)[0]}”"
         negated = set() if corrective else tx.negated_terms(clause)
         if any(w.startswith("~") and w[1:] in point_words for w in negated):
@@ -382,6 +400,14 @@ def _contradiction(phrases: Sequence[str], distinct: set[str], point_negated: se
         if asserted and point_negates and not tx.negated(clause) and not _NON_PREFIX.search(clause):
             return f"drops the negation of “{sorted(asserted)[0]}”"
     return None
+
+
+def _labelled(text: str) -> set[str]:
+    """The stemmed nouns that carry a label in the text ("terminal 2", "bulb C" -> {"termin", "bulb"})."""
+    tokens = tx.words(text)
+    labels = tx.identifiers(text)
+    return {tx.stem(tokens[i - 1]) for i, w in enumerate(tokens)
+            if i and w in labels and tokens[i - 1].isalpha() and tokens[i - 1] not in tx.STOPWORDS}
 
 
 _COPULA = re.compile(r"\b(?:is|are|was|were|be|been|being|stays?|remains?)\s+(?:\w+\s+)?@")

@@ -225,7 +225,8 @@ def opposites(word: str) -> frozenset[str]:
 _IDENTIFIER = re.compile(
     r"(?<![\w.'’\-/])(?:\d{1,2}|[B-HJ-RUW-Zb-hj-ruw-z]|(?<=[a-z] )A"
     # "a" is a label, not an article, when no noun follows it: "bulb a and c", "bulbs b and a."
-    r"|[aA](?=\s+(?:and|or|is|are|was|were|has|have|in|on|to)\b|\s*[,.;:)]|\s*$))(?![\w.'’\-/])"
+    # A full stop may end the sentence after a label ("terminal 2."); "1.5" is no label.
+    r"|[aA](?=\s+(?:and|or|is|are|was|were|has|have|in|on|to)\b|\s*[,.;:)]|\s*$))(?![\w'’\-/]|\.\d)"
 )
 
 

@@ -196,3 +196,45 @@ def test_behavioral_rubric_rewards_a_structured_story(grader):
              "a staged rollout to 10% of traffic. We launched on time for that slice, and false positives fell 30%. "
              "I learned to bring data to disagreements early instead of arguing opinions.")
     assert grader.grade(rubric, story).score > grader.grade(rubric, "We disagreed but it worked out.").score
+
+
+VOLTAGE_QUESTION = "What does a voltage reading of 1.5 tell you about the connection between a bulb terminal and a battery terminal?"
+VOLTAGE_REFERENCES = ("the terminals are not connected", "the terminals are separated by a gap")
+
+
+def test_any_one_of_several_reference_answers_earns_full_credit(grader):
+    rubrics = [rubric_from_reference(VOLTAGE_QUESTION, ref) for ref in VOLTAGE_REFERENCES]
+    answer = "There is a gap that separates the two terminals."
+    best = grader.grade_any(rubrics, answer)
+    assert best.score == max(grader.grade(r, answer).score for r in rubrics)
+    assert best.score > grader.grade(rubrics[0], answer).score  # the second reference is the one it matches
+    assert best.band is Band.STRONG
+
+
+def test_dropped_negation_is_caught_against_alternative_references(grader):
+    from interviewer.evaluate import Item, RubricBuilder
+
+    item = Item("v1", VOLTAGE_QUESTION, "", 0.0, VOLTAGE_REFERENCES)
+    rubrics = RubricBuilder(grader)(item)
+    assert [r.reference_answer for r in rubrics] == list(VOLTAGE_REFERENCES)  # one rubric per reference
+    right = grader.grade_any(rubrics, "The bulb terminal is not connected to the battery terminal.")
+    wrong_text = "The bulb terminal is connected to the battery terminal."
+    wrong = grader.grade_any(rubrics, wrong_text)
+    assert right.score >= 0.7
+    assert wrong.score < 0.3
+    assert any(p.note for p in grader.grade(rubrics[0], wrong_text).points)
+
+
+def test_one_label_for_another_is_a_swap_but_a_different_quantity_is_not(grader):
+    rubric = rubric_from_reference("Explain why you got a voltage reading of 1.5 for terminal 3 and the positive terminal.",
+                                   "Terminal 3 and the positive terminal are separated by the gap")
+    right = grader.grade(rubric, "The positive battery terminal is separated by a gap from terminal 3.")
+    wrong = grader.grade(rubric, "The positive battery terminal is separated by a gap from terminal 2.")
+    assert right.score > 0.7
+    assert wrong.points[0].note and "“2”" in wrong.points[0].note
+    assert wrong.score < 0.3
+
+    trucks = rubric_from_reference("How does the load change the distance the truck travels in 10 seconds?",
+                                   "The more blocks the truck carries, the less distance the truck travels in 10 seconds")
+    graded = grader.grade(trucks, "Every time he put a block in, it went 5 meters shorter.")
+    assert not any(p.note for p in graded.points)  # "5 meters" is a measurement, not a label
