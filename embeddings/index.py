@@ -54,8 +54,7 @@ class TextIndex:
         texts = list(texts)
         path = None
         if cache_dir is not None:
-            slug = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in encoder.model_id)
-            path = Path(cache_dir) / f"{slug}-{content_hash(texts)}.npz"
+            path = cache_path(cache_dir, encoder.model_id, texts)
             cached = _read_cache(path, len(texts), encoder.dim)
             if cached is not None:
                 return cls(texts, cached, from_cache=True)
@@ -63,6 +62,13 @@ class TextIndex:
         if path is not None:
             _write_cache(path, vectors)
         return cls(texts, vectors)
+
+    @staticmethod
+    def is_cached(texts: Sequence[str], model_id: str, cache_dir: Path) -> bool:
+        """Whether a sound cache for these texts and this model exists, checked without any model."""
+        texts = list(texts)
+        path = cache_path(cache_dir, model_id, texts)
+        return path.is_file() and _read_cache(path, len(texts), None) is not None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -84,8 +90,14 @@ class TextIndex:
         return self._index.search(queries, k)
 
 
-def _read_cache(path: Path, count: int, dim: int) -> np.ndarray | None:
-    """The cached vectors, or None when the file is missing, corrupt or does not fit."""
+def cache_path(cache_dir: Path, model_id: str, texts: Sequence[str]) -> Path:
+    """Where the index of these texts, encoded by this model, is cached."""
+    slug = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in model_id)
+    return Path(cache_dir) / f"{slug}-{content_hash(texts)}.npz"
+
+
+def _read_cache(path: Path, count: int, dim: int | None) -> np.ndarray | None:
+    """The cached vectors, or None when the file is missing, corrupt or does not fit (any width if dim is None)."""
     if not path.is_file():
         return None
     try:
@@ -93,7 +105,7 @@ def _read_cache(path: Path, count: int, dim: int) -> np.ndarray | None:
             meta = json.loads(str(data["meta"]))
             vectors = np.array(data["vectors"], dtype=np.float32)
             checksum = hashlib.sha256(vectors.tobytes()).hexdigest()
-        if meta.get("version") != CACHE_VERSION or meta.get("sha256") != checksum or vectors.shape != (count, dim):
+        if meta.get("version") != CACHE_VERSION or meta.get("sha256") != checksum or vectors.shape != (count, dim or vectors.shape[1]):
             raise ValueError("cache does not match its own checksum or the texts")
         return vectors
     except Exception as exc:  # a corrupt cache is rebuilt, never fatal

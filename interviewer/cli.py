@@ -78,8 +78,20 @@ def warm() -> None:
     """Build the question index cache now, so the app's first page opens at once."""
     import time
 
+    from embeddings import TextIndex
+    from embeddings.encoder import ModelError, model_id_for
+
     start = time.perf_counter()
     bank = _load_bank()
+    config = settings.load()
+    try:
+        up_to_date = TextIndex.is_cached(bank.texts(), model_id_for(config.model_path), config.cache_dir)
+    except (ModelError, OSError):
+        up_to_date = False  # loading the model below gives the clear message
+    if up_to_date:
+        click.echo(f"Question index loaded from cache: up to date for {len(bank)} questions "
+                   f"({time.perf_counter() - start:.1f} s, model not loaded).", err=True)
+        return
     click.echo(f"Indexing {len(bank)} questions (only when the bank or model changed)...", err=True)
     grader = _load_grader(bank)
     state = "loaded from cache" if grader.index.from_cache else "built"

@@ -15,6 +15,18 @@ def test_warm_builds_the_index_once_then_loads_it():
     assert first.exit_code == 0, first.output
     second = runner.invoke(main, ["warm"])
     assert second.exit_code == 0 and "loaded from cache" in second.output
+    assert "model not loaded" in second.output  # an up-to-date cache is checked without the model
+
+
+def test_warm_rebuilds_a_corrupt_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("INTERVIEWER_CACHE_DIR", str(tmp_path / "cache"))
+    runner = CliRunner()
+    assert "built" in runner.invoke(main, ["warm"]).output
+    (cached,) = (tmp_path / "cache").glob("*.npz")
+    cached.write_bytes(b"not an npz file")
+    again = runner.invoke(main, ["warm"])
+    assert again.exit_code == 0 and "built" in again.output and "model not loaded" not in again.output
+    assert "loaded from cache" in runner.invoke(main, ["warm"]).output
 
 
 def test_grade_one_answer_from_stdin():
