@@ -55,8 +55,13 @@ def packaged_model_path() -> Path:
 
 def model_id_for(model_path: str | Path | None = None) -> str:
     """The cache id of the model that ``load_encoder(model_path)`` would load, without loading it."""
-    folder = Path(model_path or os.environ.get("INTERVIEWER_MODEL") or packaged_model_path()).expanduser()
-    return _model_id(folder)
+    configured = _configured(model_path)
+    return _model_id(Path(configured).expanduser() if configured else packaged_model_path())
+
+
+def _configured(model_path: str | Path | None) -> str | Path | None:
+    """The model folder asked for: ``model_path``, else ``INTERVIEWER_MODEL``; None means the packaged one."""
+    return model_path or os.environ.get("INTERVIEWER_MODEL") or None
 
 
 def _model_id(folder: Path) -> str:
@@ -127,4 +132,4 @@ def _has_surrogate(text: str) -> bool:
 
 def load_encoder(model_path: str | Path | None = None) -> SentenceEncoder:
     """Load the configured encoder: ``model_path``, else ``INTERVIEWER_MODEL``, else the packaged model."""
-    return SentenceEncoder(model_path or os.environ.get("INTERVIEWER_MODEL") or None)
+    return SentenceEncoder(_configured(model_path))

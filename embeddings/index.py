@@ -67,8 +67,7 @@ class TextIndex:
     def is_cached(texts: Sequence[str], model_id: str, cache_dir: Path) -> bool:
         """Whether a sound cache for these texts and this model exists, checked without any model."""
         texts = list(texts)
-        path = cache_path(cache_dir, model_id, texts)
-        return path.is_file() and _read_cache(path, len(texts), None) is not None
+        return _read_cache(cache_path(cache_dir, model_id, texts), len(texts), None) is not None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -105,7 +104,8 @@ def _read_cache(path: Path, count: int, dim: int | None) -> np.ndarray | None:
             meta = json.loads(str(data["meta"]))
             vectors = np.array(data["vectors"], dtype=np.float32)
             checksum = hashlib.sha256(vectors.tobytes()).hexdigest()
-        if meta.get("version") != CACHE_VERSION or meta.get("sha256") != checksum or vectors.shape != (count, dim or vectors.shape[1]):
+        width = dim or vectors.shape[1]
+        if meta.get("version") != CACHE_VERSION or meta.get("sha256") != checksum or vectors.shape != (count, width):
             raise ValueError("cache does not match its own checksum or the texts")
         return vectors
     except Exception as exc:  # a corrupt cache is rebuilt, never fatal

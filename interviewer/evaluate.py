@@ -109,8 +109,7 @@ class RubricBuilder:
     one and blinds the negation checks.
     """
 
-    def __init__(self, grader: Grader, bank: Bank | None = None) -> None:
-        self.grader = grader
+    def __init__(self, bank: Bank | None = None) -> None:
         self.bank = bank
         self._cache: dict[tuple, tuple[Rubric, ...]] = {}
 
@@ -154,7 +153,7 @@ def evaluate(grader: Grader, items: Sequence[Item], bank: Bank | None = None, sp
     chosen = [item for item in items if in_split(item.question, split)]
     if len(chosen) < 2:
         raise EvalFileError(f"only {len(chosen)} item(s) in split {split!r}: nothing to correlate")
-    rubric_for = RubricBuilder(grader, bank)
+    rubric_for = RubricBuilder(bank)
     # Encode rubric texts before the clock starts, as the bank's index would have them ready.
     grader.vectors(list(dict.fromkeys(t for item in chosen for t in rubric_for.texts(item))))
     start = time.perf_counter()

@@ -386,8 +386,8 @@ def _contradiction(phrases: Sequence[str], distinct: set[str], point_negated: se
             closest = max((tx.identifiers(p) for p in phrases), key=lambda ids: len(ids & said))
             extra, lacking = said - closest, closest - said
             # One label for another of the same noun ("terminal 2" for "terminal 3") is a swap too.
-            single = len(said) == len(closest) == 1 and bool(_labelled(clause) & _labelled(" ".join(phrases)))
-            if extra and lacking and (said & closest or single):
+            single = len(said) == len(closest) == 1
+            if extra and lacking and (said & closest or single and _labelled(clause) & _labelled(" ".join(phrases))):
                 return f"says “{sorted(extra)[0]}” where the point says “{sorted(lacking)[0]}”"
         negated = set() if corrective else tx.negated_terms(clause)
         if any(w.startswith("~") and w[1:] in point_words for w in negated):

@@ -215,7 +215,7 @@ def test_dropped_negation_is_caught_against_alternative_references(grader):
     from interviewer.evaluate import Item, RubricBuilder
 
     item = Item("v1", VOLTAGE_QUESTION, "", 0.0, VOLTAGE_REFERENCES)
-    rubrics = RubricBuilder(grader)(item)
+    rubrics = RubricBuilder()(item)
     assert [r.reference_answer for r in rubrics] == list(VOLTAGE_REFERENCES)  # one rubric per reference
     right = grader.grade_any(rubrics, "The bulb terminal is not connected to the battery terminal.")
     wrong_text = "The bulb terminal is connected to the battery terminal."
