@@ -14,7 +14,7 @@ from embeddings import Encoder, ModelError, load_encoder
 from interviewer import settings
 from interviewer.bank import Bank, BankError, load_bank
 from interviewer.engine import Engine
-from interviewer.grader import Grader
+from interviewer.grading.grader import Grader
 from interviewer.markup import escape
 from interviewer.planner import SetupError
 from interviewer.review import SessionView

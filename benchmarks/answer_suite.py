@@ -11,8 +11,8 @@ from pathlib import Path
 
 from embeddings import load_encoder
 from interviewer.bank import load_bank
-from interviewer.evaluate import read_suite, suite_report
-from interviewer.grader import Grader
+from interviewer.grading.evaluate import read_suite, suite_report
+from interviewer.grading.grader import Grader
 
 HERE = Path(__file__).resolve().parent
 

@@ -13,7 +13,7 @@ import time
 
 from embeddings import load_encoder
 from interviewer.bank import load_bank
-from interviewer.grader import Grader
+from interviewer.grading.grader import Grader
 
 SENTENCES = [
     "Regularization adds a penalty on the size of the weights to the training loss.",

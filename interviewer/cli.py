@@ -51,7 +51,7 @@ def validate(path: Path | None, as_json: bool) -> None:
 def _load_grader(bank=None):
     """The real grader, with a clear message instead of a traceback when the model is missing."""
     from embeddings import ModelError, load_encoder
-    from interviewer.grader import Grader
+    from interviewer.grading.grader import Grader
 
     config = settings.load()
     try:
@@ -129,7 +129,7 @@ def grade(question_id: str, as_json: bool, answer: str | None) -> None:
               help="Write one {id, predicted} JSON line per graded answer.")
 def eval_command(path: Path, as_json: bool, split: str, limit: int | None, predictions: Path | None) -> None:
     """Grade a human-graded answers file and report how well the grades agree."""
-    from interviewer.evaluate import EvalFileError, evaluate, in_split, read_items
+    from interviewer.grading.evaluate import EvalFileError, evaluate, in_split, read_items
 
     try:
         items = read_items(path)

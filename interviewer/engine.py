@@ -42,7 +42,7 @@ class Engine:
     @classmethod
     def from_settings(cls, encoder: Encoder | None = None, *, strict: bool = False) -> "Engine":
         """Everything from the environment: the configured bank, the packaged model, the database URL."""
-        from interviewer.grader import Grader
+        from interviewer.grading.grader import Grader
 
         config = settings.load()
         bank = load_bank(config.bank_dir, replace=config.bank_replace, strict=strict)

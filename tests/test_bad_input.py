@@ -20,7 +20,7 @@ from interviewer.bank import MAX_BANK_FILE_BYTES, BankError, check_folders, load
 from interviewer.cli import main
 from interviewer.engine import Engine
 from interviewer.grade import Band
-from interviewer.grader import MAX_GRADED_CHARS, Grader
+from interviewer.grading.grader import MAX_GRADED_CHARS, Grader
 from interviewer.planner import Setup, SetupError
 from interviewer.store import Store
 from interviewer.transcript import AnswerGiven

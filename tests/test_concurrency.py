@@ -13,7 +13,7 @@ import pytest
 from fakes import KeywordGrader, small_bank
 from interviewer.bank import load_bank
 from interviewer.engine import Engine
-from interviewer.grader import Grader
+from interviewer.grading.grader import Grader
 from interviewer.planner import Setup
 from interviewer.store import Store
 from interviewer.transcript import AnswerGiven
@@ -94,7 +94,7 @@ def test_sentence_splitting_and_stemming_are_thread_safe():
     """pysbd and snowball keep their working text in the instance: threads must not share one."""
     import sys
 
-    from interviewer import text as tx
+    from interviewer.grading import text as tx
 
     answers = [f"Answer {i} starts here. Dr. Lee said the second part, case {i}! A third? Yes, {i}." for i in range(24)]
     words = ["regularization", "overfitting", "generalization", "probabilities", "normalization", "happily"] * 20

@@ -6,7 +6,7 @@ import pytest
 
 from interviewer.bank import KeyPoint, Kind, Misconception, Rubric
 from interviewer.grade import Band, Flag, Grade, Status
-from interviewer.grader import MAX_GRADED_CHARS, Grader, derive_key_points, rubric_from_reference
+from interviewer.grading.grader import MAX_GRADED_CHARS, Grader, derive_key_points, rubric_from_reference
 
 L1_L2 = Rubric(
     question="What is the difference between L1 and L2 regularization, and which one gives sparse solutions?",
@@ -212,7 +212,7 @@ def test_any_one_of_several_reference_answers_earns_full_credit(grader):
 
 
 def test_dropped_negation_is_caught_against_alternative_references(grader):
-    from interviewer.evaluate import Item, RubricBuilder
+    from interviewer.grading.evaluate import Item, RubricBuilder
 
     item = Item("v1", VOLTAGE_QUESTION, "", 0.0, VOLTAGE_REFERENCES)
     rubrics = RubricBuilder()(item)

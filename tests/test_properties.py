@@ -18,11 +18,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from fakes import Clock, KeywordGrader, question, small_bank
-from interviewer import text as tx
+from interviewer.grading import text as tx
 from interviewer.bank import Bank, BankError, check_folders, load_bank
 from interviewer.engine import Engine
 from interviewer.grade import Band
-from interviewer.grader import MAX_GRADED_CHARS, Grader
+from interviewer.grading.grader import MAX_GRADED_CHARS, Grader
 from interviewer.planner import Level, Setup, plan_tracks
 from interviewer.reply import Reply
 from interviewer.session import Interview

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from interviewer.bank import Bank, KeyPoint, Misconception, Rubric
-from interviewer.grader import Grader, derive_key_points
+from interviewer.grading.grader import Grader, derive_key_points
 
 SPLITS = ("all", "tune", "holdout")
 

@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from embeddings import Encoder, TextIndex
-from interviewer import text as tx
+from interviewer.grading import text as tx
 from interviewer.bank import Bank, KeyPoint, Misconception, Rubric
 from interviewer.grade import Band, Flag, FlagNote, Grade, MisconceptionHit, PointResult, Span, Status
 
