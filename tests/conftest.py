@@ -25,7 +25,8 @@ def isolated_data_dir(tmp_path, monkeypatch, shared_cache_dir):
     monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(data))
     monkeypatch.setenv("INTERVIEWER_CACHE_DIR", str(shared_cache_dir))
     for key in ("INTERVIEWER_BANK", "INTERVIEWER_BANK_REPLACE", "INTERVIEWER_MODEL",
-                "INTERVIEWER_DATABASE_URL", "INTERVIEWER_PROFILE"):
+                "INTERVIEWER_DATABASE_URL", "INTERVIEWER_PROFILE", "INTERVIEWER_VOICE_MODEL",
+                "INTERVIEWER_VOICE_MODEL_SHA256", "INTERVIEWER_VOICE_THREADS", "INTERVIEWER_VOICE_FILLER_PROMPT"):
         monkeypatch.delenv(key, raising=False)
     return data
 
