@@ -157,6 +157,40 @@ def eval_command(path: Path, as_json: bool, split: str, limit: int | None, predi
         click.echo(json.dumps(figures))
 
 
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: transcript, duration, words per minute, fillers, pauses, words.")
+@click.option("--kind", type=click.Choice(["technical", "behavioral", "follow-up"]), default="technical",
+              show_default=True, help="The kind of question answered: sets the expected length for coaching.")
+def transcribe(path: Path, as_json: bool, kind: str) -> None:
+    """Transcribe a spoken answer (WAV, MP3, M4A, OGG or WEBM) on this computer and report its delivery."""
+    from interviewer.voice import VoiceError, analyse, expected_seconds, load_transcriber
+
+    try:
+        result = load_transcriber().transcribe(path, str(path))
+    except VoiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    report = analyse(result.words, result.duration,
+                     expected_seconds(behavioral=kind == "behavioral", follow_up=kind == "follow-up"))
+    if as_json:
+        figures = report.to_dict()
+        click.echo(json.dumps({
+            "file": str(path), "transcript": result.text, "duration": figures["duration"],
+            "speaking_seconds": figures["speaking_seconds"], "words_per_minute": figures["wpm"],
+            "pace": figures["pace"], "word_count": figures["words"], "fillers": figures["fillers"],
+            "filler_count": figures["filler_count"], "fillers_per_minute": figures["fillers_per_minute"],
+            "pauses": {"longest": figures["longest_pause"], "long": figures["long_pauses"]},
+            "habit": figures["habit"], "coaching": figures["coaching"], "model": result.model,
+            "transcription_seconds": round(result.seconds, 2), "words": result.to_dict()["words"],
+        }, ensure_ascii=False))
+        return
+    click.echo(result.text)
+    click.echo("")
+    for line in report.lines():
+        click.echo(line)
+
+
 from interviewer.cli_practice import practice  # noqa: E402  (the terminal interview)
 main.add_command(practice)
 
