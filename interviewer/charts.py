@@ -89,3 +89,16 @@ def progress_chart(points: list[dict[str, Any]]) -> alt.Chart:
         color=alt.Color("track:N", legend=alt.Legend(orient="right", title=None)),
         tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d %H:%M"), "track:N", alt.Tooltip("score:Q", format=".1f")],
     ).properties(height=CHART_HEIGHT)
+
+
+def delivery_chart(points: list[dict[str, Any]]) -> alt.FacetChart:
+    """Pace and fillers per minute over time, one panel each (``voice.summary.delivery_points`` rows)."""
+    rows = [{**p, "date": p["date"].astimezone().replace(tzinfo=None).isoformat(timespec="seconds")} for p in points]
+    return alt.Chart(_data(rows), title="Delivery of spoken answers").mark_line(point=True).encode(
+        x=alt.X("date:T", title=None, axis=alt.Axis(format="%b %d %H:%M", labelAngle=0, labelOverlap=True)),
+        y=alt.Y("value:Q", title=None),
+        color=alt.Color("measure:N", legend=None),
+        tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d %H:%M"), "measure:N", alt.Tooltip("value:Q", format=".1f")],
+    ).properties(height=120).facet(row=alt.Row("measure:N", title=None, header=alt.Header(labelAngle=0,
+                                                                                       labelAlign="left"))
+                                   ).resolve_scale(y="independent")

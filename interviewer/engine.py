@@ -17,13 +17,15 @@ from typing import Callable
 
 from embeddings import Encoder, load_encoder
 from interviewer import policy, settings
-from interviewer.bank import Bank, load_bank
+from interviewer.bank import Bank, Kind, load_bank
 from interviewer.planner import Mode, Plan, Setup, SetupError, eligible, plan_ranked, plan_tracks
 from interviewer.schedule import question_order
 from interviewer.session import Grading, Interview, Reply
 from interviewer.store import DataFolderError, Store
 from interviewer.tailor import JobMatcher, select
 from interviewer.transcript import Command, EndReason, utc_now
+from interviewer.voice.delivery import analyse, expected_seconds
+from interviewer.voice.transcribe import Transcript
 
 
 class Engine:
@@ -99,6 +101,22 @@ class Engine:
         reply = interview.handle(text)
         self.store.save(interview)
         return reply
+
+    def answer(self, interview: Interview, text: str, spoken: Transcript | None = None) -> Reply:
+        """Grade an answer (never a command) and save it; a spoken one keeps its delivery figures."""
+        delivery = None
+        if spoken is not None and interview.current is not None:
+            delivery = analyse(spoken.words, spoken.duration, self.expected_length(interview))
+        reply = interview.answer(text, delivery=delivery)
+        self.store.save(interview)
+        return reply
+
+    def expected_length(self, interview: Interview) -> tuple[int, int]:
+        """How long, in seconds, an answer to the waiting prompt is expected to take."""
+        prompt = interview.current
+        behavioral = (prompt is not None and prompt.question_id in self.bank
+                      and self.bank.get(prompt.question_id).kind is Kind.BEHAVIORAL)
+        return expected_seconds(behavioral, follow_up=prompt is not None and prompt.follow_up_id is not None)
 
     def command(self, interview: Interview, command: Command | str) -> Reply:
         """Run a command (a UI button) and save it."""

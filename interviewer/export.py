@@ -11,7 +11,7 @@ from fpdf.enums import XPos, YPos
 
 from interviewer.chat import Kind, Role, messages
 from interviewer.markup import Flavour, escape
-from interviewer.report import areas_md, clock, message_md
+from interviewer.report import areas_md, clock, delivery_table_md, message_md
 from interviewer.review import SessionView, describe_setup
 
 ModelAnswers = Mapping[tuple[str, "str | None"], str]
@@ -51,7 +51,10 @@ def to_markdown(view: SessionView, model_answers: ModelAnswers | None = None) ->
                    f"{q.difficulty.value} | {_score(q.score10)} | {escape(q.outcome)} | {clock(q.seconds)} |")
     if len(s.tracks) > 1:
         out += ["", "By track: " + ", ".join(f"{escape(t.area)} {t.score10:.1f}" for t in s.tracks)]
-    out += ["", areas_md(s), "", "## Transcript", ""]
+    out += ["", areas_md(s)]
+    if view.delivery is not None:
+        out += ["", "## Delivery (spoken answers)", "", delivery_table_md(view.delivery)]
+    out += ["", "## Transcript", ""]
     for message in messages(view.entries, view.setup.length):
         who = "**Interviewer**" if message.role is Role.INTERVIEWER else "**You**"
         body = message_md(message, Flavour.COMMONMARK)
@@ -131,6 +134,17 @@ def to_pdf(view: SessionView, model_answers: ModelAnswers | None = None) -> byte
         pdf.para(f"Strong: {a.area} ({a.score10:.1f}/10)", 10, gap=0.8)
     for a in s.weakest:
         pdf.para(f"Work on {a.area} ({a.score10:.1f}/10): {a.next_step}", 10, gap=0.8)
+    delivery = view.delivery
+    if delivery is not None:
+        pdf.ln(2)
+        pdf.para("Delivery (spoken answers)", 12, "B", gap=1)
+        for item in delivery.answers:
+            r = item.report
+            pace = f"{r.wpm:.0f} words/min" if r.wpm is not None else "pace not measured"
+            pdf.para(f"{item.label}: {clock(r.speaking_seconds)} · {pace} · {r.fillers_per_minute:.1f} fillers/min · "
+                     f"{r.long_pauses} long pause(s)", 9, gap=0.5)
+        if delivery.next_step:
+            pdf.para(f"Delivery habit to work on ({delivery.habit}): {delivery.next_step}", 10, gap=1)
     pdf.ln(3)
     pdf.para("Transcript", 14, "B", gap=2)
     for message in messages(view.entries, view.setup.length):
@@ -156,6 +170,10 @@ def _pdf_message(pdf: _Pdf, message, model_answers: ModelAnswers) -> None:
             pdf.para(f'! you said "{item.evidence}", but: {item.correction}', 9, indent=8, gap=0.3)
         for note in fb.notes:
             pdf.para(f"* {note}", 9, indent=8, gap=0.3)
+        if message.answer.delivery is not None:
+            pdf.para("Delivery (spoken):", 9, "B", indent=8, gap=0.3)
+            for line in message.answer.delivery.lines():
+                pdf.para(line, 9, indent=12, gap=0.3)
         key = (message.question_id, message.follow_up_id)
         if key in model_answers:
             pdf.para(f"Model answer: {model_answers[key]}", 9, "I", indent=8, colour=70, gap=0.3)

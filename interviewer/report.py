@@ -12,6 +12,8 @@ from interviewer.grade import Band
 from interviewer.markup import WARNING_MARK, Flavour, Mark, Tone, escape, highlight, number_label, quote
 from interviewer.summary import Summary
 from interviewer.transcript import AnswerGiven
+from interviewer.voice.delivery import COMFORT_WPM, LONG_PAUSE_SECONDS, DeliveryReport
+from interviewer.voice.summary import DeliverySummary
 
 BAND_COLOURS = {Band.STRONG: "green", Band.ADEQUATE: "blue", Band.WEAK: "orange", Band.NO_ANSWER: "gray"}
 
@@ -64,9 +66,47 @@ def feedback_md(entry: AnswerGiven, flavour: Flavour = Flavour.STREAMLIT) -> str
         lines.append("**Notes**")
         lines.extend(f"- {escape(note)}" for note in fb.notes)
         lines.append("")
+    if entry.delivery is not None:
+        lines += [delivery_md(entry.delivery, flavour), ""]
     if entry.seconds is not None:
         lines.append(f"*Answered in {clock(entry.seconds)}.*")
     return "\n".join(lines).strip()
+
+
+def _pace(report: DeliveryReport) -> str:
+    if report.wpm is None:
+        return "pace: too little speech to tell"
+    return f"{report.wpm:.0f} words/min ({report.pace}; {COMFORT_WPM[0]}-{COMFORT_WPM[1]} is comfortable)"
+
+
+def delivery_md(report: DeliveryReport, flavour: Flavour = Flavour.STREAMLIT) -> str:
+    """How a spoken answer was delivered: time, pace, fillers, pauses and the one coaching line."""
+    fillers = ", ".join(f"{escape(name)} ×{count}" for name, count in report.fillers) or "none heard"
+    head = "**Delivery** :violet-badge[spoken]" if flavour is Flavour.STREAMLIT else "**Delivery** (spoken)"
+    return "\n".join([
+        head,
+        f"- Speaking time {clock(report.speaking_seconds)} · {_pace(report)}",
+        f"- Fillers: {fillers} ({report.fillers_per_minute:.1f}/min)",
+        f"- Longest pause {report.longest_pause:.1f} s · {report.long_pauses} over {LONG_PAUSE_SECONDS:.0f} s",
+        f"- *{escape(report.coaching)}*",
+    ])
+
+
+def delivery_table_md(summary: DeliverySummary) -> str:
+    """Every spoken answer's delivery in one table, then the habit to work on."""
+    lines = ["| answer | speaking time | words/min | fillers/min | fillers | long pauses |",
+             "|---|---|---|---|---|---|"]
+    for item in summary.answers:
+        r = item.report
+        fillers = ", ".join(f"{escape(n)} ×{c}" for n, c in r.fillers) or "–"
+        lines.append(f"| {item.label} | {clock(r.speaking_seconds)} | {f'{r.wpm:.0f}' if r.wpm is not None else '–'} "
+                     f"| {r.fillers_per_minute:.1f} | {fillers} | {r.long_pauses} |")
+    pace = f"{summary.wpm:.0f} words/min" if summary.wpm is not None else "pace not measured"
+    lines += ["", f"Overall: {pace}, {summary.fillers_per_minute:.1f} fillers/min, {summary.long_pauses} long "
+              f"pause(s) over {clock(summary.speaking_seconds)} of speech."]
+    if summary.habit and summary.next_step:
+        lines.append(f"Delivery habit to work on ({escape(summary.habit)}): {escape(summary.next_step)}")
+    return "\n".join(lines)
 
 
 def _badge(label: str, flavour: Flavour, colour: str = "green") -> str:

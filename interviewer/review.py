@@ -16,6 +16,7 @@ from interviewer.session import Interview
 from interviewer.store import SessionInfo, Store
 from interviewer.summary import Summary, summary_of
 from interviewer.transcript import AnswerGiven, CommandUsed, Entry, InterviewEnded, entry_from_dict, parse_time
+from interviewer.voice.summary import DeliverySummary, delivery_summary
 
 HISTORY_LIMIT = 50
 
@@ -50,9 +51,18 @@ class SessionView:
         """True once the interview has ended."""
         return any(isinstance(e, InterviewEnded) for e in self.entries)
 
+    @property
+    def delivery(self) -> DeliverySummary | None:
+        """The delivery of the spoken answers, or None when every answer was typed."""
+        return delivery_summary(self.entries)
+
     def export(self) -> dict[str, Any]:
-        """The JSON export: the saved form plus the summary (the shape of ``Interview.export``)."""
-        return {**self.data, "summary": self.summary.to_dict()}
+        """The JSON export: the saved form plus the summary (the shape of ``Interview.export``), and delivery."""
+        out = {**self.data, "summary": self.summary.to_dict()}
+        delivery = self.delivery
+        if delivery is not None:
+            out["delivery"] = delivery.to_dict()
+        return out
 
     def model_answers(self, bank: Bank | None) -> dict[tuple[str, str | None], str]:
         """The model answer of every question and follow-up answered or revealed, where the bank still has it."""
@@ -103,6 +113,7 @@ class HistoryRow:
     info: SessionInfo
     tracks: tuple[tuple[str, float], ...]   # (track title, mean score out of 10)
     answered: int
+    delivery: DeliverySummary | None = None  # when some answers were spoken
 
 
 def history(store: Store, profile: str, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
@@ -111,7 +122,7 @@ def history(store: Store, profile: str, limit: int = HISTORY_LIMIT) -> list[Hist
     for info in store.list_sessions(profile, limit):
         view = SessionView.from_data(store.session_data(info.id))
         rows.append(HistoryRow(info, tuple((a.area, a.score10) for a in view.summary.tracks),
-                               sum(1 for q in view.summary.questions if q.score10 is not None)))
+                               sum(1 for q in view.summary.questions if q.score10 is not None), view.delivery))
     return rows
 
 

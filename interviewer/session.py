@@ -18,6 +18,7 @@ from interviewer.summary import Summary, question_score, summarize
 from interviewer.transcript import (COMMAND_HELP, AnswerGiven, Command, CommandUsed, EndReason, Entry,
                                     FollowUpAsked, HintGiven, InterviewEnded, QuestionAsked, entry_from_dict,
                                     entry_to_dict, parse_time, plain, utc_now)
+from interviewer.voice.delivery import DeliveryReport
 
 FORMAT_VERSION = 1
 NATURAL_ENDS = frozenset({EndReason.COMPLETED, EndReason.OUT_OF_QUESTIONS})  # /retry may reopen these
@@ -136,8 +137,12 @@ class Interview:
                 Command.ANSWER: self.reveal, Command.RETRY: self.retry, Command.END: self.end,
                 Command.HELP: self.help}[Command.parse(command)]()
 
-    def answer(self, text: str) -> Reply:
-        """Grade an answer to the waiting prompt, give feedback, and ask what comes next."""
+    def answer(self, text: str, delivery: DeliveryReport | None = None) -> Reply:
+        """Grade an answer to the waiting prompt, give feedback, and ask what comes next.
+
+        A spoken answer is graded like a typed one (its transcript is ``text``); its ``delivery``
+        figures are kept with the turn for the review.
+        """
         mark = len(self.entries)
         prompt = self.current
         if prompt is None:
@@ -150,7 +155,7 @@ class Interview:
         record = self.state.record(prompt.question_id)
         self._add(AnswerGiven, at=now, question_id=prompt.question_id, follow_up_id=prompt.follow_up_id, text=text,
                   grade=grade, feedback=feedback, seconds=round(max(0.0, (now - prompt.asked_at).total_seconds()), 3),
-                  attempt=1 + (prompt.follow_up_id in record.retried))
+                  attempt=1 + (prompt.follow_up_id in record.retried), delivery=delivery)
         reply = self._after_answer(prompt, question, record, grade)
         return self._with(reply, mark, feedback=feedback)
 

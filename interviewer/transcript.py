@@ -11,6 +11,7 @@ from interviewer.bank import Difficulty, Track
 from interviewer.choice import Choice
 from interviewer.feedback import Feedback
 from interviewer.grade import Grade
+from interviewer.voice.delivery import DeliveryReport
 
 
 class EntryKind(Choice):
@@ -90,7 +91,7 @@ class FollowUpAsked:
 
 @dataclass(frozen=True)
 class AnswerGiven:
-    """The candidate's answer, its grade and the feedback shown, with the time it took."""
+    """The candidate's answer, its grade and the feedback shown, with the time it took (and how it was spoken)."""
 
     kind: ClassVar[EntryKind] = EntryKind.ANSWER
     seq: int
@@ -102,6 +103,7 @@ class AnswerGiven:
     feedback: Feedback
     seconds: float | None
     attempt: int = 1
+    delivery: DeliveryReport | None = None   # set when the answer was spoken
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
             value = value.isoformat()
         elif isinstance(value, enum.Enum):
             value = value.value
-        elif isinstance(value, (Grade, Feedback)):
+        elif isinstance(value, (Grade, Feedback, DeliveryReport)):
             value = plain(value.to_dict())
         elif isinstance(value, tuple):
             value = list(value)
@@ -198,6 +200,8 @@ def entry_from_dict(data: dict[str, Any]) -> Entry:
             value = Grade.from_dict(value)
         elif item.name == "feedback":
             value = Feedback.from_dict(value)
+        elif item.name == "delivery":
+            value = DeliveryReport.from_dict(value)
         elif item.name == "targets":
             value = tuple(value)
         elif item.name == "seconds":
