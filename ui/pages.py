@@ -7,17 +7,21 @@ import streamlit as st
 from interviewer import policy
 from interviewer.bank import Track
 from interviewer.chat import ANSWER_LIMIT, check_answer, messages, progress, unavailable
-from interviewer.charts import CHART_HEIGHT, point_chart, progress_chart, question_chart, track_chart
+from interviewer.charts import (CHART_HEIGHT, delivery_chart, point_chart, progress_chart, question_chart,
+                                track_chart)
 from interviewer.engine import Engine
 from interviewer.export import file_stem, to_json, to_markdown, to_pdf
 from interviewer.markup import escape
 from interviewer.planner import Level, Setup, SetupError
-from interviewer.report import areas_md, clock
+from interviewer.report import areas_md, clock, delivery_table_md
 from interviewer.review import SessionView, describe_setup, history, progress_points, track_counts
 from interviewer.session import Interview
 from interviewer.transcript import Command
+from interviewer.voice import Transcript
+from interviewer.voice.summary import delivery_points
 from ui.bubbles import bubbles
 from ui.live import follow, timer
+from ui.voice import voice_answer
 
 KEY = "interview"          # the one session-state key that holds the live Interview
 SOURCES = {"tracks": "Tracks", "job": "A job description", "weak": "My weak spots"}
@@ -138,7 +142,8 @@ def interview_page(engine: Engine, interview: Interview) -> None:
     text, clicked = controls(interview)
     with board:
         bubbles(messages(interview.entries, interview.setup.length), engine.bank)
-        if (text is not None or clicked is not None) and act(engine, interview, text, clicked):
+        spoken = voice_answer(interview) if clicked is None else None
+        if (text is not None or clicked is not None or spoken) and act(engine, interview, text, clicked, spoken):
             st.rerun()        # redraw everything (buttons included) from the new state; the review if it ended
         follow(len(interview.entries), interview.id)
     with head:
@@ -148,8 +153,9 @@ def interview_page(engine: Engine, interview: Interview) -> None:
         timer(now.seconds)
 
 
-def act(engine: Engine, interview: Interview, text: str | None, clicked: Command | None) -> bool:
-    """Send an answer and/or a command to the engine (it grades and saves); True when the transcript grew.
+def act(engine: Engine, interview: Interview, text: str | None, clicked: Command | None,
+        spoken: tuple[str, Transcript] | None = None) -> bool:
+    """Send an answer (typed or spoken) and/or a command to the engine (it grades and saves); True when the transcript grew.
 
     Both can arrive in one run: a click during grading interrupts the run, and Streamlit hands the
     unprocessed answer to the next run along with the click. The answer, typed first, goes first.
@@ -158,21 +164,26 @@ def act(engine: Engine, interview: Interview, text: str | None, clicked: Command
         st.session_state.pop(KEY, None)   # another window moved this interview on: show its latest state
         st.rerun()
     mark = len(interview.entries)
-    if text is not None:
+    if spoken is not None:
+        send(engine, interview, *spoken)
+    elif text is not None:
         send(engine, interview, text)
     if clicked is not None and not interview.is_over:
         engine.command(interview, clicked)
     return len(interview.entries) > mark
 
 
-def send(engine: Engine, interview: Interview, text: str) -> None:
-    """Grade an answer (with a spinner) or run a typed command; refuse an empty or too long answer."""
+def send(engine: Engine, interview: Interview, text: str, spoken: Transcript | None = None) -> None:
+    """Grade an answer (with a spinner) or run a typed command; refuse an empty or too long answer.
+
+    A spoken answer (its edited transcript) is always graded as an answer, never read as a command.
+    """
     if not text.strip():
         st.warning("Type an answer first, or use a button.")
     elif (problem := check_answer(text)) is not None:
         st.warning(problem)
         st.code(text, language=None, wrap_lines=True)
-    elif text.strip().startswith("/"):
+    elif spoken is None and text.strip().startswith("/"):
         engine.handle(interview, text)
     else:
         pending = st.empty()
@@ -181,7 +192,10 @@ def send(engine: Engine, interview: Interview, text: str) -> None:
                 st.markdown(escape(text))
             with st.chat_message("assistant", avatar=":material/record_voice_over:"):
                 with st.spinner("Grading your answer…"):
-                    engine.handle(interview, text)
+                    if spoken is not None:
+                        engine.answer(interview, text, spoken)
+                    else:
+                        engine.handle(interview, text)
         pending.empty()
 
 
@@ -207,6 +221,9 @@ def review_page(engine: Engine, view: SessionView) -> None:
         else:
             tabs[2].info("No graded key points yet.")
     st.markdown(areas_md(s))
+    if view.delivery is not None:
+        st.subheader("Delivery of your spoken answers")
+        st.markdown(delivery_table_md(view.delivery))
     downloads(engine, view)
     st.subheader("Transcript")
     bubbles(messages(view.entries, view.setup.length), engine.bank)
@@ -241,6 +258,9 @@ def history_page(engine: Engine, profile: str) -> None:
     points = progress_points(rows)
     if points:
         st.altair_chart(progress_chart(points), width="stretch", height=CHART_HEIGHT)
+    spoken = delivery_points([(row.info.created_at, row.info.id, row.delivery) for row in rows])
+    if spoken:
+        st.altair_chart(delivery_chart(spoken), width="stretch")
     for row in rows:
         info = row.info
         with st.container(border=True, horizontal=True, vertical_alignment="center"):

@@ -1,0 +1,86 @@
+"""Answering by voice in the browser: record, transcribe on this computer, edit, then submit.
+
+Nothing is graded until the candidate submits the (possibly corrected) transcript; a recording that
+cannot be used shows why, and the interview goes on untouched: record again, or type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import streamlit as st
+
+from interviewer import policy, settings
+from interviewer.session import Interview
+from interviewer.voice import Transcriber, Transcript, VoiceError, load_transcriber
+from interviewer.voice.transcribe import MAX_SECONDS
+
+DRAFT = "voice_draft"      # the one session-state key for a transcript waiting to be submitted
+MIC_HELP = ("No microphone, or the browser blocked it? Allow the microphone for this site (the icon at the left "
+            "of the address bar), then reload the page. Typing your answer always works.")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A recording of the waiting prompt, transcribed (or refused, with the reason)."""
+
+    turn: str
+    digest: str
+    transcript: Transcript | None
+    error: str | None
+
+
+@st.cache_resource(show_spinner="Loading the speech model (first voice answer only)…")
+def transcriber(model: str | None, sha256: str | None, threads: int, filler_prompt: bool) -> Transcriber:
+    """The Whisper model for these settings (the arguments are the cache key), loaded on the first voice answer."""
+    return load_transcriber(settings.load())
+
+
+def _transcribe(audio: bytes) -> Transcript:
+    config = settings.load()
+    model = transcriber(str(config.voice_model) if config.voice_model else None, config.voice_model_sha256,
+                        config.voice_threads, config.voice_filler_prompt)
+    return model.transcribe(audio, "your recording")
+
+
+def voice_answer(interview: Interview) -> tuple[str, Transcript] | None:
+    """The microphone, and the editable transcript; returns (text, transcript) once the candidate submits."""
+    turn = f"{interview.id}:{len(interview.entries)}"
+    held = st.session_state.get(DRAFT)
+    if held is not None and held.turn != turn:
+        st.session_state.pop(DRAFT, None)                 # the interview moved on: an old draft is stale
+    with st.container(border=True):
+        audio = st.audio_input("Answer by voice", key=f"mic_{turn}",
+                               help=f"Recorded and transcribed on this computer (up to {MAX_SECONDS / 60:.0f} "
+                               "minutes); nothing is graded until you submit the transcript.")
+        if audio is None:
+            st.caption(MIC_HELP)
+            return None
+        data = audio.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        draft = st.session_state.get(DRAFT)
+        if draft is None or draft.digest != digest:
+            with st.spinner("Transcribing on this computer…"):
+                try:
+                    spoken = _transcribe(data)
+                    draft = Draft(turn, digest, spoken, None)
+                    st.session_state[f"voice_text_{turn}"] = spoken.text
+                except VoiceError as exc:
+                    draft = Draft(turn, digest, None, str(exc))
+            st.session_state[DRAFT] = draft
+        if draft.error or draft.transcript is None:
+            st.warning(draft.error or "The recording could not be used.", icon=":material/mic_off:")
+            return None
+        text = st.text_area("Your answer, transcribed: correct any misheard word, then submit",
+                            key=f"voice_text_{turn}", max_chars=policy.MAX_ANSWER_CHARS, height=140)
+        row = st.container(horizontal=True, vertical_alignment="center")
+        submitted = row.button("Submit spoken answer", type="primary", icon=":material/send:", key=f"say_{turn}")
+        row.caption(f"{draft.transcript.duration:.0f} s recorded · transcribed in {draft.transcript.seconds:.1f} s")
+        if not submitted:
+            return None
+        if not text.strip():
+            st.warning("The transcript is empty: record again, or type your answer.")
+            return None
+        st.session_state.pop(DRAFT, None)
+        return text, draft.transcript
