@@ -91,3 +91,44 @@ def test_blocked_microphone_explains_and_typing_still_works(server):
                 arg=[MSG, before])
         finally:
             browser.close()
+
+
+FAKE_VOICE = """
+window.__spoken = [];
+const fake = {
+  getVoices: () => [{name: 'Test voice', lang: 'en-US'}],
+  speak: (u) => window.__spoken.push(u.text), cancel: () => {},
+  addEventListener: () => {},
+};
+Object.defineProperty(window, 'speechSynthesis', {get: () => fake});
+window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+"""
+NO_VOICE = FAKE_VOICE.replace("[{name: 'Test voice', lang: 'en-US'}]", "[]")
+
+
+def test_read_questions_aloud_only_when_the_browser_has_a_voice(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = launch(p)
+        try:
+            page.add_init_script(NO_VOICE)
+            start_interview(page, server["url"])
+            assert not page.locator(".iv-tts").first.is_visible()       # no voice: no switch
+
+            page.context.add_init_script(FAKE_VOICE)
+            voiced = page.context.new_page()
+            voiced.set_default_timeout(STEP_MS)
+            voiced.goto(page.url)
+            voiced.get_by_text("Question 1 of").first.wait_for()
+            settle(voiced)
+            switch = voiced.get_by_text("Read questions aloud")
+            assert switch.is_visible()
+            switch.click()
+            voiced.wait_for_function("() => window.__spoken.length > 0")
+            spoken = voiced.evaluate("() => window.__spoken[0]")
+            question = voiced.locator(MSG).last.inner_text()
+            assert "Question 1 of" in spoken and spoken.split()[-1] in question
+            assert "record_voice_over" not in spoken
+        finally:
+            browser.close()

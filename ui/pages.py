@@ -21,7 +21,7 @@ from interviewer.voice import Transcript
 from interviewer.voice.summary import delivery_points
 from ui.bubbles import bubbles
 from ui.live import follow, timer
-from ui.voice import voice_answer
+from ui.voice import read_aloud, voice_answer
 
 KEY = "interview"          # the one session-state key that holds the live Interview
 SOURCES = {"tracks": "Tracks", "job": "A job description", "weak": "My weak spots"}
@@ -146,6 +146,7 @@ def interview_page(engine: Engine, interview: Interview) -> None:
         if (text is not None or clicked is not None or spoken) and act(engine, interview, text, clicked, spoken):
             st.rerun()        # redraw everything (buttons included) from the new state; the review if it ended
         follow(len(interview.entries), interview.id)
+        read_aloud(len(interview.entries))
     with head:
         setup_caption(interview.setup)
         now = progress(interview)

@@ -84,3 +84,49 @@ def voice_answer(interview: Interview) -> tuple[str, Transcript] | None:
             return None
         st.session_state.pop(DRAFT, None)
         return text, draft.transcript
+
+
+# The browser's own speech synthesis reads each new question aloud: no server-side model. The switch
+# shows only when the browser has a voice; the choice is kept in the browser (localStorage). The
+# text spoken is read from the page, so no candidate or bank text is ever put inside this script.
+_READ_ALOUD = """
+<label class="iv-tts" style="display:none;font-size:0.9rem;opacity:0.85;cursor:pointer">
+  <input type="checkbox" class="iv-tts-box"> Read questions aloud
+</label>
+<script>
+(function () {{
+  var synth = window.speechSynthesis;
+  var boxes = document.querySelectorAll('.iv-tts-box');
+  var box = boxes[boxes.length - 1];
+  if (!synth || !box) {{ return; }}
+  var on = localStorage.getItem('ivReadAloud') === '1';
+  box.checked = on;
+  box.onchange = function () {{
+    localStorage.setItem('ivReadAloud', box.checked ? '1' : '0');
+    if (!box.checked) {{ synth.cancel(); }} else {{ window.__ivRead = -1; speak(); }}
+  }};
+  function show() {{
+    if (synth.getVoices().length) {{ box.parentElement.style.display = 'inline-flex'; speak(); }}
+  }}
+  function speak() {{
+    if (!box.checked || window.__ivRead === {count}) {{ return; }}
+    window.__ivRead = {count};
+    setTimeout(function () {{
+      var all = [...document.querySelectorAll('[data-testid="stChatMessage"]')];
+      var last = all[all.length - 1];
+      if (!last || last.innerText.indexOf('record_voice_over') < 0) {{ return; }}
+      var text = last.innerText.replace('record_voice_over', '').replace('Show model answer', '').trim();
+      synth.cancel();
+      synth.speak(new SpeechSynthesisUtterance(text));
+    }}, 300);
+  }}
+  show();
+  if (synth.addEventListener) {{ synth.addEventListener('voiceschanged', show); }}
+}})();
+</script>
+"""
+
+
+def read_aloud(count: int) -> None:
+    """The "Read questions aloud" switch (hidden when the browser has no voice); speaks each new interviewer message."""
+    st.html(_READ_ALOUD.format(count=int(count)), unsafe_allow_javascript=True)
