@@ -21,6 +21,7 @@ class Track(_Choice):
     PROBABILITY_STATISTICS = "probability-statistics"
     CS_FUNDAMENTALS = "cs-fundamentals"
     ML_SYSTEM_DESIGN = "ml-system-design"
+    LLM_GENAI = "llm-genai"
     BEHAVIORAL = "behavioral"
     SITUATIONAL = "situational"
 
@@ -37,6 +38,7 @@ TRACK_TITLES = {
     Track.PROBABILITY_STATISTICS: "Probability & statistics",
     Track.CS_FUNDAMENTALS: "CS fundamentals",
     Track.ML_SYSTEM_DESIGN: "ML system design",
+    Track.LLM_GENAI: "LLMs and generative AI",
     Track.BEHAVIORAL: "Behavioral",
     Track.SITUATIONAL: "Situational & industry",
 }
