@@ -24,16 +24,21 @@ def main() -> None:
 @main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the questions and errors.")
-def validate(path: Path | None, as_json: bool) -> None:
+@click.option("--grade", "self_check", is_flag=True,
+              help="Also grade every reference answer against its own question (loads the model): each must "
+                   "score at least 0.8 and flag none of its own misconceptions.")
+def validate(path: Path | None, as_json: bool, self_check: bool) -> None:
     """Check a bank folder (default: the configured bank) and report every problem."""
     config = settings.load()
     folders = [path] if path else bank_folders(config.bank_dir, config.bank_replace)
     bank = check_folders(folders)
+    checked = _self_check(bank) if self_check and bank.questions and not bank.issues else None
     if as_json:
         click.echo(json.dumps({
             "questions": [{"id": q.id, "track": q.track.value, "difficulty": q.difficulty.value,
                            "question": q.question} for q in bank.questions],
             "errors": [issue.as_dict() for issue in bank.issues],
+            **({"self_check": {k: v for k, v in checked.items() if k != "rows"}} if checked else {}),
         }, ensure_ascii=False))
     else:
         for issue in bank.issues:
@@ -45,7 +50,20 @@ def validate(path: Path | None, as_json: bool) -> None:
         click.echo(f"{len(bank.questions)} valid question(s) in {', '.join(map(str, folders))}"
                    + (f" ({summary})" if summary else ""))
         click.echo(f"{len(bank.issues)} problem(s)" if bank.issues else "no problems found")
-    sys.exit(1 if bank.issues or not bank.questions else 0)
+        if checked:
+            click.echo(f"reference answers graded against their own questions: {checked['n']}, median "
+                       f"{checked['median']:.2f}, below 0.8: {len(checked['below_0.8'])}, flagging their own "
+                       f"misconceptions or contradicting a point: {len(checked['flagged'])}")
+            for rid in checked["below_0.8"] + checked["flagged"]:
+                click.echo(f"  check {rid}", err=True)
+    failed_check = bool(checked and (checked["below_0.8"] or checked["flagged"]))
+    sys.exit(1 if bank.issues or not bank.questions or failed_check else 0)
+
+
+def _self_check(bank) -> dict:
+    from interviewer.grading.evaluate import reference_report
+
+    return reference_report(_load_grader(bank), bank)
 
 
 def _load_grader(bank=None):
@@ -59,7 +77,9 @@ def _load_grader(bank=None):
     except ModelError as exc:
         raise click.ClickException(str(exc)) from None
     if bank is None:
-        return Grader(encoder)
+        from interviewer.grading.verifier import load_verifier
+
+        return Grader(encoder, verifier=load_verifier(encoder))
     return Grader.for_bank(bank, encoder, config.cache_dir)
 
 
@@ -129,8 +149,11 @@ def grade(question_id: str, as_json: bool, answer: str | None) -> None:
               help="Write one {id, predicted} JSON line per graded answer.")
 def eval_command(path: Path, as_json: bool, split: str, limit: int | None, predictions: Path | None) -> None:
     """Grade a human-graded answers file and report how well the grades agree."""
-    from interviewer.grading.evaluate import EvalFileError, evaluate, in_split, read_items
+    from interviewer.grading.evaluate import EvalFileError, evaluate, in_split, is_suite2, read_items
 
+    if is_suite2(path):
+        _eval_blind(path, split, as_json)
+        return
     try:
         items = read_items(path)
     except EvalFileError as exc:
@@ -189,6 +212,61 @@ def transcribe(path: Path, as_json: bool, kind: str) -> None:
     click.echo("")
     for line in report.lines():
         click.echo(line)
+
+
+def _eval_blind(path: Path, split: str, as_json: bool) -> None:
+    """Answer-suite-2 (blind answers of known kinds): per-kind means, orderings and flag rates."""
+    from interviewer.grading.evaluate import EvalFileError, blind_report, read_blind
+
+    try:
+        answers = read_blind(path)
+    except EvalFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    bank = _load_bank()
+    report = blind_report(_load_grader(bank), bank, answers, split)
+    rows = report.pop("rows")
+    click.echo(f"{path.name} [{split}] n={report['n']}"
+               + (f"; unknown question ids: {', '.join(report['unknown_questions'])}" if report["unknown_questions"] else ""))
+    for group in ("technical", "behavioral"):
+        if group not in report:
+            continue
+        part = report[group]
+        click.echo(f"  {group}: " + "  ".join(f"{kind} {row['mean']:.2f} (n={row['n']})" for kind, row in part["kinds"].items()))
+        click.echo("    orderings: " + "  ".join(f"{k} {v:.0%}" for k, v in part["orderings"].items()))
+        extra = [f"false flags on correct answers {part['false_flag_rate']:.0%}"] if part["false_flag_rate"] is not None else []
+        if part.get("listed_caught") is not None:
+            extra.append(f"listed misconception caught {part['listed_caught']:.0%}")
+        if part.get("mixed_false_flagged") is not None:
+            extra.append(f"false sentence of mixed flagged {part['mixed_false_flagged']:.0%}")
+        click.echo("    " + "; ".join(extra))
+    if as_json:
+        click.echo(json.dumps({**report, "scores": {r["id"]: round(r["score"], 4) for r in rows}}))
+
+
+@main.command(name="train-verifier")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder with graded-answers/ and answer-suite-2/ (tune halves only are used); "
+                   "default ../shared/data beside the project, if present.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write adapter.safetensors and config.json (default: the shipped folder).")
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--epochs", type=float, default=1.5, show_default=True)
+def train_verifier(data_dir: Path | None, out_dir: Path | None, seed: int, epochs: float) -> None:
+    """Train the grader's verifier (a LoRA adapter on the packaged model) on this CPU."""
+    from interviewer.grading import train
+    from interviewer.grading.verifier import WEIGHTS_DIR
+
+    if data_dir is None:
+        guess = settings.PACKAGE_ROOT.parent / "shared" / "data"
+        data_dir = guess if guess.is_dir() else None
+    if data_dir is None:
+        click.echo("No data folder: training on the bank's own pairs and perturbations only.", err=True)
+    bank = _load_bank()
+    from embeddings import load_encoder
+
+    meta = train.run(bank, load_encoder(), data_dir, out_dir or WEIGHTS_DIR, seed=seed, epochs=epochs,
+                     log=lambda line: click.echo(line, err=True))
+    click.echo(json.dumps(meta))
 
 
 from interviewer.cli_practice import practice  # noqa: E402  (the terminal interview)

@@ -58,10 +58,13 @@ class Feedback:
     missed: tuple[MissedPoint, ...] = ()
     corrections: tuple[Correction, ...] = ()
     notes: tuple[str, ...] = ()
+    breakdown: tuple[tuple[str, float], ...] = ()  # how the score was made: (item, points out of 10)
 
     def text(self) -> str:
         """A plain-text rendering for the terminal."""
         lines = [f"{self.headline} Score {self.score10:.1f}/10."]
+        if self.breakdown:
+            lines.append("  = " + breakdown_text(self.breakdown))
         for point in self.covered:
             if point.partly:
                 said = f' (closest you came: "{point.evidence}")' if point.evidence else ""
@@ -92,6 +95,7 @@ class Feedback:
             missed=tuple(MissedPoint(**item) for item in data.get("missed", ())),
             corrections=tuple(Correction(**item) for item in data.get("corrections", ())),
             notes=tuple(data.get("notes", ())),
+            breakdown=tuple((str(label), float(value)) for label, value in data.get("breakdown", ())),
         )
 
 
@@ -109,6 +113,7 @@ def build_feedback(grade: Grade) -> Feedback:
                    for p in missed_results)
     corrections = tuple(Correction(m.claim, m.correction, m.evidence.text.strip()) for m in grade.misconceptions)
     return Feedback(
+        breakdown=score_breakdown(grade),
         score10=grade.score10,
         band=grade.band,
         headline=HEADLINES[grade.band],
@@ -117,3 +122,27 @@ def build_feedback(grade: Grade) -> Feedback:
         corrections=corrections,
         notes=tuple(note.message for note in grade.flags),
     )
+
+
+def score_breakdown(grade: Grade) -> tuple[tuple[str, float], ...]:
+    """The items the score is made of, in points out of 10: key points by status, then each penalty."""
+    details = grade.details
+    if grade.is_non_answer or "coverage" not in details or not grade.points:
+        return ()
+    counts = {status: len(grade.with_status(status)) for status in Status}
+    total = len(grade.points)
+    said = ", ".join(f"{counts[s]} {label}" for s, label in ((Status.COVERED, "covered"),
+                                                            (Status.PARTLY, "partly covered"),
+                                                            (Status.MISSED, "missed")) if counts[s])
+    items = [(f"key points: {said} (of {total}, by weight)", round(10 * details["coverage"], 1))]
+    for key, label in (("misconception_penalty", "misconceptions asserted"),
+                       ("contradiction_penalty", "key points contradicted"),
+                       ("buzzword_cap", "a list of terms without explanation")):
+        if details.get(key):
+            items.append((label, -round(10 * details[key], 1)))
+    return tuple(items)
+
+
+def breakdown_text(items: tuple[tuple[str, float], ...]) -> str:
+    """One line: "key points: 3 covered, 1 missed (of 4, by weight) +7.5 · misconceptions asserted -2.5"."""
+    return " · ".join(f"{label} {value:+.1f}" for label, value in items)

@@ -7,7 +7,7 @@ nothing a candidate types can render as HTML, a link or an image.
 from __future__ import annotations
 
 from interviewer.chat import Kind, Message
-from interviewer.feedback import Feedback
+from interviewer.feedback import Feedback, breakdown_text
 from interviewer.grade import Band
 from interviewer.markup import WARNING_MARK, Flavour, Mark, Tone, escape, highlight, number_label, quote
 from interviewer.summary import Summary
@@ -42,6 +42,9 @@ def feedback_md(entry: AnswerGiven, flavour: Flavour = Flavour.STREAMLIT) -> str
     """The feedback on one answer: score and band, covered and missed points, corrections, notes."""
     fb = entry.feedback
     lines = [score_md(fb, flavour), ""]
+    if fb.breakdown:
+        lines += [f"*How the score is made:* {escape(breakdown_text(fb.breakdown))}"
+                  + (" (clipped to 0-10)" if not 0 <= sum(v for _, v in fb.breakdown) <= 10 else ""), ""]
     if fb.covered:
         lines.append("**Covered** (the numbers mark your sentences above)" if flavour is Flavour.STREAMLIT
                      else "**Covered**")

@@ -264,3 +264,135 @@ def suite_report(grader: Grader, bank: Bank, cases: Sequence[SuiteCase]) -> dict
             kinds_out[kind]["good_wins"] = round(float(np.mean(wins["grader"][kind])), 3)
             kinds_out[kind]["cosine_good_wins"] = round(float(np.mean(wins["cosine"][kind])), 3)
     return {"questions": len(cases) - len(skipped), "skipped": skipped, "kinds": kinds_out}
+
+
+# --- answer-suite-2: blind answers to bank questions, by kind -----------------------------------------
+
+GOOD_KINDS = ("good", "good_rejects", "good_terse")
+WRONG_KINDS = ("wrong_listed", "wrong_unlisted")
+STORY_TRACKS = ("behavioral", "situational")  # graded on the story: their own kinds and targets
+SUITE2_KINDS = ("good", "good_rejects", "good_terse", "partial", "mixed", "wrong_listed", "wrong_unlisted", "offtopic")
+
+
+@dataclass(frozen=True)
+class BlindAnswer:
+    """One line of answer-suite-2: a blind answer of a known kind to a bank question."""
+
+    id: str
+    question_id: str
+    track: str
+    kind: str
+    answer: str
+    score: float
+    false_claim: str | None = None
+    rejected_misconception: str | None = None
+
+
+def is_suite2(path: Path) -> bool:
+    """Whether a JSONL file is in answer-suite-2's format (lines carry a ``kind``) rather than graded answers."""
+    try:
+        with Path(path).open(encoding="utf-8") as handle:
+            first = next((line for line in handle if line.strip()), "")
+        row = json.loads(first) if first else {}
+    except (OSError, ValueError):
+        return False
+    return isinstance(row, dict) and "kind" in row and "question_id" in row
+
+
+def read_blind(path: Path) -> list[BlindAnswer]:
+    """Read answer-suite-2's answers.jsonl."""
+    out = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            out.append(BlindAnswer(str(row["id"]), str(row["question_id"]), str(row.get("track", "")),
+                                   str(row["kind"]), str(row["answer"]), float(row["score"]),
+                                   row.get("false_claim"), row.get("rejected_misconception")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EvalFileError(f"{path}:{number}: {exc.__class__.__name__}: {exc}") from exc
+    return out
+
+
+def _touches(span_text: str, sentence: str | None) -> bool:
+    """Whether a flagged unit is (part of) the given sentence."""
+    if not sentence:
+        return False
+    a, b = " ".join(span_text.split()).strip(" .").lower(), " ".join(sentence.split()).strip(" .").lower()
+    return bool(a) and (a in b or b in a)
+
+
+def flagged_units(grade) -> list[str]:
+    """The answer units the candidate is told are wrong: misconceptions and contradicted points."""
+    return [m.evidence.text for m in grade.misconceptions] + [p.evidence.text for p in grade.points
+                                                               if p.note and p.evidence]
+
+
+def blind_report(grader: Grader, bank: Bank, answers: Sequence[BlindAnswer], split: str = "all") -> dict:
+    """Per kind: mean score; per question: orderings; flag rates. Technical and behavioral apart."""
+    chosen = [a for a in answers if in_split(a.question_id, split)]
+    missing = sorted({a.question_id for a in chosen if a.question_id not in bank})
+    rows = []
+    for item in chosen:
+        if item.question_id in missing:
+            continue
+        question = bank.get(item.question_id)
+        grade = grader.grade(question.rubric, item.answer)
+        flags = flagged_units(grade)
+        rows.append({
+            "id": item.id, "question_id": item.question_id, "kind": item.kind, "expected": item.score,
+            "group": "behavioral" if item.track in STORY_TRACKS or question.kind.value == "behavioral" else "technical",
+            "score": grade.score, "flags": flags,
+            "false_flagged": any(_touches(f, item.false_claim) for f in flags),
+            "misconception_on_false": any(_touches(m.evidence.text, item.false_claim) for m in grade.misconceptions),
+        })
+    out: dict = {"split": split, "n": len(rows), "unknown_questions": missing}
+    for group in ("technical", "behavioral"):
+        mine = [r for r in rows if r["group"] == group]
+        if not mine:
+            continue
+        kinds = {}
+        for kind in SUITE2_KINDS:
+            scores = [r["score"] for r in mine if r["kind"] == kind]
+            if scores:
+                kinds[kind] = {"n": len(scores), "mean": round(float(np.mean(scores)), 3),
+                               "min": round(float(np.min(scores)), 3)}
+        by_q: dict[str, dict[str, float]] = {}
+        for r in mine:
+            by_q.setdefault(r["question_id"], {})[r["kind"]] = r["score"]
+        order = {}
+        for other in ("partial", "mixed", *WRONG_KINDS, "offtopic"):
+            wins = [s["good"] > s[other] for s in by_q.values() if "good" in s and other in s]
+            if wins:
+                order[f"good>{other}"] = round(float(np.mean(wins)), 3)
+        good = [r for r in mine if r["kind"] in GOOD_KINDS]
+        listed = [r for r in mine if r["kind"] == "wrong_listed"]
+        mixed = [r for r in mine if r["kind"] == "mixed"]
+        group_out = {"kinds": kinds, "orderings": order,
+                     "false_flag_rate": round(float(np.mean([bool(r["flags"]) for r in good])), 3) if good else None,
+                     "false_flags": [r["id"] for r in good if r["flags"]],
+                     "pearson": round(pearson([r["score"] for r in mine], [r["expected"] for r in mine]), 3)}
+        if group == "technical":
+            group_out["listed_caught"] = round(float(np.mean([r["misconception_on_false"] for r in listed])), 3) if listed else None
+            group_out["mixed_false_flagged"] = round(float(np.mean([r["false_flagged"] for r in mixed])), 3) if mixed else None
+        out[group] = group_out
+    out["rows"] = rows
+    return out
+
+
+def reference_report(grader: Grader, bank: Bank) -> dict:
+    """Every question's and follow-up's reference answer graded against its own rubric."""
+    rows = []
+    for question in bank:
+        rubrics = [(question.id, question.rubric)] + [(f"{question.id}/{f.id}", f.rubric(question.kind))
+                                                      for f in question.follow_ups]
+        for rid, rubric in rubrics:
+            grade = grader.grade(rubric, rubric.reference_answer)
+            rows.append({"id": rid, "score": grade.score, "misconceptions": [m.claim for m in grade.misconceptions],
+                         "contradictions": [p.key_point_id for p in grade.points if p.note]})
+    scores = [r["score"] for r in rows]
+    return {"n": len(rows), "median": round(float(np.median(scores)), 3) if scores else None,
+            "below_0.8": [r["id"] for r in rows if r["score"] < 0.8],
+            "flagged": [r["id"] for r in rows if r["misconceptions"] or r["contradictions"]],
+            "rows": rows}

@@ -6,7 +6,7 @@ import functools
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -14,6 +14,7 @@ import numpy as np
 
 from embeddings import Encoder, TextIndex
 from interviewer.grading import text as tx
+from interviewer.grading.verifier import CONTRADICTS, ENTAILS, Verifier, load_verifier
 from interviewer.bank import Bank, KeyPoint, Misconception, Rubric
 from interviewer.grade import Band, Flag, FlagNote, Grade, MisconceptionHit, PointResult, Span, Status
 
@@ -37,6 +38,17 @@ class Calibration:
     min_content_words: int = 2     # fewer content words than this is too short to judge
     strong: float = 0.70           # band boundaries on the final score
     adequate: float = 0.45
+    # The learned verifier (interviewer.grading.verifier): similarity proposes, the verifier decides.
+    verify_top: int = 3            # units checked per key point, the closest first
+    verify_floor: float = 0.30     # units less similar than this to a point are not checked against it
+    claim_top: int = 2             # units checked per misconception
+    claim_floor: float = 0.40
+    entail_covered: float = 0.50   # P(entails) at which a point is covered ...
+    entail_partly: float = 0.20    # ... and partly covered
+    contradict_block: float = 0.50  # P(contradicts) at which a unit earns no credit for a point
+    contradict_show: float = 0.85  # ... and at which the contradiction is shown (precision first)
+    assert_claim: float = 0.80     # P(unit entails the claim) at which a misconception is shown
+    partly_credit: float = 0.5     # credit of a partly covered point; a covered point earns 1
 
 
 MAX_GRADED_CHARS = 6000   # longer answers are graded on a prefix (about 900 words)
@@ -61,18 +73,26 @@ def _vocab(encoder: Encoder) -> frozenset[str]:
 class Grader:
     """Grades free-text answers against a rubric. Thread-safe; share one per process."""
 
-    def __init__(self, encoder: Encoder, index: TextIndex | None = None, calibration: Calibration | None = None) -> None:
+    def __init__(self, encoder: Encoder, index: TextIndex | None = None, calibration: Calibration | None = None,
+                 verifier: "Verifier | None" = None) -> None:
         self.encoder = encoder
         self.index = index
         self.cal = calibration or Calibration()
+        self.verifier = verifier
         self._vocab = _vocab(encoder)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
-    def for_bank(cls, bank: Bank, encoder: Encoder, cache_dir: Path | None = None) -> "Grader":
-        """A grader whose rubric vectors come from a cached faiss index over the whole bank."""
-        return cls(encoder, TextIndex.build(bank.texts(), encoder, cache_dir))
+    def for_bank(cls, bank: Bank, encoder: Encoder, cache_dir: Path | None = None,
+                 verifier: "Verifier | None | str" = "auto") -> "Grader":
+        """A grader whose rubric vectors come from a cached faiss index over the whole bank.
+
+        ``verifier="auto"`` loads the shipped verifier as configured (see :func:`load_verifier`).
+        """
+        if verifier == "auto":
+            verifier = load_verifier(encoder)
+        return cls(encoder, TextIndex.build(bank.texts(), encoder, cache_dir), verifier=verifier)
 
     # --- vectors ---------------------------------------------------------------------------
 
@@ -170,6 +190,8 @@ class Grader:
             body = body[: cut + 1] if cut > MAX_GRADED_CHARS // 2 else body
             flags.append(FlagNote(Flag.TOO_LONG, f"The answer is {len(answer.split()):,} words long; I graded the "
                                   f"first {len(body.split()):,}. In an interview, aim for one to two minutes."))
+        # Graded in one spelling ("quantisation" as "quantization"); evidence is quoted as written.
+        written, body = body, tx.americanise(body)
         units = tx.units(body)
         kept = [u for u in units if not tx.is_instruction(u.text)]
         if len(kept) < len(units):
@@ -192,7 +214,7 @@ class Grader:
                 unit_vecs = self.encoder.encode([u.text for u in kept])
             grades.append(self._grade_units(rubric, kept, unit_vecs, substance, list(flags), len(body), len(answer)))
         best = max(grades, key=lambda g: g.score)
-        return best
+        return _as_written(best, written) if written != body else best
 
     def _non_answer(self, rubric: Rubric, flags: list[FlagNote], graded: int, total: int) -> Grade:
         points = tuple(PointResult(p.id, p.text, p.weight, Status.MISSED, 0.0) for p in rubric.key_points)
@@ -212,38 +234,51 @@ class Grader:
         claim_sims = sims[:, n_phr:n_phr + len(claims)]
         topic = float(sims.max()) if sims.size else 0.0
 
-        hits = self._misconceptions(rubric, units, claims, claim_sims, phrase_sims, phrasings)
-        checker = _Contradictions(rubric, units, phrase_sims, phrasings, cal.covered)
-        for hit in hits:
-            if hit.key_point_id:
-                checker.block(hit.evidence.start, hit.key_point_id)
+        if self.verifier is not None:
+            results, hits = _Verified(self, rubric, units, phrase_sims, phrasings, claim_sims).assess()
+        else:
+            results, hits = self._by_rules(rubric, units, phrase_sims, phrasings, claims, claim_sims)
 
-        results: list[PointResult] = []
-        credits: list[float] = []
-        for i, point in enumerate(points):
-            result, credit = self._score_point(i, point, units, checker)
-            results.append(result)
-            credits.append(credit)
-
-        weights = np.array([p.weight for p in points], dtype=np.float64)
-        coverage = float(np.dot(weights, credits) / weights.sum()) if len(points) else 0.0
-        contradicted = sum(1 for r in results if r.note)
-        score = coverage - cal.misconception_penalty * len(hits) - cal.contradiction_penalty * contradicted
         if topic < cal.off_topic and not any(r.status is not Status.MISSED for r in results):
             flags.append(FlagNote(Flag.OFF_TOPIC, f"This looks off-topic: the question was about "
                                   f"{_topic_phrase(rubric.question)}."))
             return self._non_answer(rubric, flags, graded, total)
+        score, parts = self.score_of(results, hits)
         if self._buzzwords(substance):
             flags.append(FlagNote(Flag.BUZZWORDS, "This is a list of terms without explanation: say what each "
                                   "one means and why it matters here."))
-            score = min(score, cal.buzzword_cap * coverage)
+            parts["buzzword_cap"] = round(score - min(score, cal.buzzword_cap * parts["coverage"]), 4)
+            score = min(score, cal.buzzword_cap * parts["coverage"])
         if any(r.note for r in results):
             flags.append(FlagNote(Flag.CONTRADICTION, "Part of the answer says the opposite of a key point: "
                                   "check the points marked as contradicted."))
-        score = float(np.clip(score, 0.0, 1.0))
         band = Band.STRONG if score >= cal.strong else Band.ADEQUATE if score >= cal.adequate else Band.WEAK
-        details = {"coverage": round(coverage, 4), "topic": round(topic, 4), "misconceptions": float(len(hits))}
+        details = {**parts, "topic": round(topic, 4), "misconceptions": float(len(hits))}
         return Grade(round(score, 4), band, tuple(results), tuple(hits), tuple(flags), graded, total, details)
+
+    def score_of(self, results: Sequence[PointResult], hits: Sequence[MisconceptionHit]) -> tuple[float, dict]:
+        """The score from what the candidate is shown: credit per point status, minus each shown penalty."""
+        cal = self.cal
+        credit = {Status.COVERED: 1.0, Status.PARTLY: cal.partly_credit, Status.MISSED: 0.0}
+        weight = sum(r.weight for r in results)
+        coverage = sum(r.weight * credit[r.status] for r in results) / weight if weight else 0.0
+        contradicted = sum(1 for r in results if r.note)
+        penalty_m = cal.misconception_penalty * len(hits)
+        penalty_c = cal.contradiction_penalty * contradicted
+        score = float(np.clip(coverage - penalty_m - penalty_c, 0.0, 1.0))
+        return score, {"coverage": round(coverage, 4), "misconception_penalty": round(penalty_m, 4),
+                       "contradiction_penalty": round(penalty_c, 4)}
+
+    def _by_rules(self, rubric: Rubric, units: list[tx.Unit], phrase_sims: np.ndarray, phrasings: list,
+                  claims: list[Misconception], claim_sims: np.ndarray) -> tuple[list[PointResult], list[MisconceptionHit]]:
+        """Point statuses and misconceptions from similarity and the word-list checks (no verifier)."""
+        hits = self._misconceptions(rubric, units, claims, claim_sims, phrase_sims, phrasings)
+        checker = _Contradictions(rubric, units, phrase_sims, phrasings, self.cal.covered)
+        for hit in hits:
+            if hit.key_point_id:
+                checker.block(hit.evidence.start, hit.key_point_id)
+        results = [self._score_point(i, point, units, checker)[0] for i, point in enumerate(rubric.key_points)]
+        return results, hits
 
     def _score_point(self, index: int, point: KeyPoint, units: list[tx.Unit],
                      checker: "_Contradictions") -> tuple[PointResult, float]:
@@ -302,6 +337,100 @@ class Grader:
                                                  Span(unit.start, unit.end, unit.text), ids[truth]))
                     break
         return hits
+
+
+class _Verified:
+    """Point statuses and misconceptions decided by the learned verifier on pairs that similarity proposes."""
+
+    def __init__(self, grader: "Grader", rubric: Rubric, units: list[tx.Unit], phrase_sims: np.ndarray,
+                 phrasings: list, claim_sims: np.ndarray) -> None:
+        self.cal = grader.cal
+        self.verifier = grader.verifier
+        self.rubric = rubric
+        self.units = units
+        self.phrase_sims = phrase_sims
+        self.phrasings = phrasings
+        self.claim_sims = claim_sims
+        owners = np.array([owner for owner, _ in phrasings])
+        self.columns = [np.flatnonzero(owners == i) for i in range(len(rubric.key_points))]
+
+    def _point_pairs(self) -> list[tuple[int, int, int, float]]:
+        """(point, unit, phrasing column, similarity) for the closest units of each point."""
+        cal = self.cal
+        out = []
+        for i, columns in enumerate(self.columns):
+            sims = self.phrase_sims[:, columns]
+            best_col = sims.argmax(axis=1)
+            best = sims.max(axis=1)
+            for u in np.argsort(-best)[:cal.verify_top]:
+                if best[u] < cal.verify_floor:
+                    break
+                out.append((i, int(u), int(columns[best_col[u]]), float(best[u])))
+        return out
+
+    def _claim_pairs(self) -> list[tuple[int, int, float]]:
+        cal = self.cal
+        out = []
+        for m in range(self.claim_sims.shape[1]):
+            for u in np.argsort(-self.claim_sims[:, m])[:cal.claim_top]:
+                if self.claim_sims[u, m] < cal.claim_floor:
+                    break
+                out.append((m, int(u), float(self.claim_sims[u, m])))
+        return out
+
+    def assess(self) -> tuple[list[PointResult], list[MisconceptionHit]]:
+        cal = self.cal
+        points = self.rubric.key_points
+        claims = self.rubric.misconceptions
+        point_pairs = self._point_pairs()
+        claim_pairs = self._claim_pairs()
+        texts = ([(self.phrasings[col][1], self.units[u].text) for _, u, col, _ in point_pairs]
+                 + [(claims[m].claim, self.units[u].text) for m, u, _ in claim_pairs])
+        probs = self.verifier.probabilities(texts) if texts else np.zeros((0, 3), dtype=np.float32)
+        point_probs, claim_probs = probs[:len(point_pairs)], probs[len(point_pairs):]
+
+        hits: list[MisconceptionHit] = []
+        asserted: set[tuple[int, str | None]] = set()
+        for (m, u, sim), p in zip(claim_pairs, claim_probs):
+            wrong = claims[m]
+            unit = self.units[u]
+            if p[ENTAILS] < cal.assert_claim or tx.rejects(unit.text) or any(h.claim == wrong.claim for h in hits):
+                continue
+            hits.append(MisconceptionHit(wrong.claim, wrong.correction, round(sim, 4),
+                                         Span(unit.start, unit.end, unit.text), wrong.key_point))
+            asserted.add((u, wrong.key_point))
+
+        candidates: dict[int, list[tuple[int, float, float, float]]] = {}
+        for (i, u, _, sim), p in zip(point_pairs, point_probs):
+            candidates.setdefault(i, []).append((u, float(p[ENTAILS]), float(p[CONTRADICTS]), sim))
+        results = []
+        for i, point in enumerate(points):
+            results.append(self._point(i, point, candidates.get(i, []), asserted))
+        return results, hits
+
+    def _point(self, i: int, point: KeyPoint, candidates: list[tuple[int, float, float, float]],
+               asserted: set[tuple[int, str | None]]) -> PointResult:
+        cal = self.cal
+        best_sim = max((sim for *_, sim in candidates), default=0.0)
+        usable = [(u, e, c, sim) for u, e, c, sim in candidates
+                  if c < cal.contradict_block and (u, point.id) not in asserted]
+        if usable:
+            u, e, _, sim = max(usable, key=lambda row: (row[1], row[3]))
+            status = (Status.COVERED if e >= cal.entail_covered else Status.PARTLY if e >= cal.entail_partly
+                      else Status.MISSED)
+            if status is not Status.MISSED:
+                unit = self.units[u]
+                return PointResult(point.id, point.text, point.weight, status, round(sim, 4),
+                                   Span(unit.start, unit.end, unit.text))
+        # Not stated. Say why only when a close unit clearly says the opposite.
+        against = [(u, c, sim) for u, e, c, sim in candidates if c >= cal.contradict_show and e < cal.entail_partly
+                   and not tx.rejects(self.units[u].text) and (u, point.id) not in asserted]
+        if against:
+            u, _, sim = max(against, key=lambda row: row[1])
+            unit = self.units[u]
+            return PointResult(point.id, point.text, point.weight, Status.MISSED, round(best_sim, 4),
+                               Span(unit.start, unit.end, unit.text), "this sentence says the opposite of the point")
+        return PointResult(point.id, point.text, point.weight, Status.MISSED, round(best_sim, 4))
 
 
 class _Contradictions:
@@ -455,6 +584,15 @@ def _first_present(text: str, candidates: set[str], unit_clauses: list[set[str]]
         if term in candidates and any(term in c for c in unit_clauses):
             return term
     return None
+
+
+def _as_written(grade: Grade, written: str) -> Grade:
+    """The grade with every evidence span's text taken from the answer as the candidate wrote it."""
+    def span(evidence: Span | None) -> Span | None:
+        return evidence and Span(evidence.start, evidence.end, written[evidence.start:evidence.end])
+
+    return replace(grade, points=tuple(replace(p, evidence=span(p.evidence)) for p in grade.points),
+                   misconceptions=tuple(replace(m, evidence=span(m.evidence)) for m in grade.misconceptions))
 
 
 def _clauses(unit: str) -> list[str]:

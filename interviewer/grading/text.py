@@ -317,3 +317,48 @@ def latin_share(text: str) -> float:
         return 0.0
     latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
     return latin / len(letters)
+
+
+# A sentence that names a wrong idea in order to reject it ("a common mistake is to think X",
+# "this doesn't mean X") does not assert X, however close its words are to X.
+_REJECTION = re.compile(
+    r"\b(?:common|frequent|classic|typical|popular|usual|big|frequently\s+made)\s+(?:misconception|mistake|error|myth|"
+    r"pitfall|trap|misunderstanding|confusion|misreading|misinterpretation)s?\b"
+    r"|\bmisconception|\bmyth\b|\bfallacy\b"
+    r"|\b(?:people|candidates|many|some|folks|beginners|juniors|teams|others|everyone)\s+(?:\w+\s+){0,2}?"
+    r"(?:think|thinks|assume|assumes|believe|believes|say|says|claim|claims|expect|confuse|mix\s+up|get\s+wrong)\b"
+    r"|\b(?:it'?s|it\s+is|that'?s|that\s+is|is|was)\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:mistake|wrong|false|untrue|incorrect|"
+    r"not\s+true|not\s+correct|not\s+right|not\s+the\s+case|a\s+trap)\b"
+    r"|\b(?:doesn'?t|does\s+not|don'?t|do\s+not|didn'?t|did\s+not|won'?t|will\s+not)\s+(?:\w+\s+)?mean\b"
+    r"|\bnot\s+(?:true|the\s+case|correct|right)\s+that\b|\bisn'?t\s+(?:true|the\s+case|right|correct)\b"
+    r"|\bcontrary\s+to\b|\btempting\s+to\b|\bwrongly\b|\bmistakenly\b|\berroneously\b|\bnaive(?:ly)?\s+(?:view|idea|reading)"
+    r"|\b(?:avoid|never|don'?t|do\s+not)\s+(?:\w+\s+)?(?:assum|think|believ|conclud)\w*",
+    re.IGNORECASE,
+)
+
+
+def rejects(text: str) -> bool:
+    """Whether a sentence names an idea in order to reject it rather than to assert it."""
+    return bool(_REJECTION.search(text.replace("’", "'")))
+
+
+_BRITISH = re.compile(
+    r"\b(quant|normal|regular|optim|general|minim|maxim|token|vector|standard|initial|parameter|summar|categor|"
+    r"visual|personal|priorit|recogn|util|serial|parallel|random|synchron|special|real|organ|penal|stabil|final|"
+    r"custom|memor|central|discret|binar|capital|character|local|global|lemmat|anonym|neutral|harmon|factor|"
+    r"tensor|emphas|author|moder|modern|democrat|operational|industrial|hospital|monet|digit|sanit|legal|"
+    r"rational|virtual|econom|critic|apolog|sympath|internal)"
+    r"is(e|es|ed|ing|ation|ations|er|ers)\b",
+    re.IGNORECASE,
+)
+
+
+def americanise(text: str) -> str:
+    """British -ise/-isation spellings as -ize/-ization, same length, so every character offset still holds."""
+    def swap(m: re.Match) -> str:
+        word, cut = m.group(0), len(m.group(1)) + 1  # the "s" after the stem's "i"
+        return word[:cut] + ("Z" if word[cut].isupper() else "z") + word[cut + 1:]
+
+    out = _BRITISH.sub(swap, text)
+    assert len(out) == len(text)
+    return out
