@@ -5,12 +5,13 @@ from __future__ import annotations
 import collections
 import copy
 import json
+import re
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
-from interviewer.bank import DEEPER, Kind, Track, check_folders, load_bank
+from interviewer.bank import DEEPER, Difficulty, Kind, Track, check_folders, load_bank
 from interviewer.cli import main
 from interviewer.settings import SHIPPED_BANK
 
@@ -22,12 +23,20 @@ def shipped():
 
 def test_shipped_bank_is_clean_and_large_enough(shipped):
     assert check_folders([SHIPPED_BANK]).issues == ()
-    assert len(shipped) >= 150
+    assert len(shipped) >= 225
     per_track = collections.Counter(q.track for q in shipped)
-    assert set(per_track) == set(Track)
-    assert min(per_track.values()) >= 12
+    assert len(Track) == 9 and set(per_track) == set(Track)
+    assert min(per_track.values()) >= 14
+    assert per_track[Track.LLM_GENAI] >= 20
     per_level = collections.Counter(q.difficulty for q in shipped)
-    assert min(per_level.values()) >= len(shipped) // 5
+    assert min(per_level.values()) >= len(shipped) // 4
+    per_track_level = collections.Counter((q.track, q.difficulty) for q in shipped)
+    assert all(per_track_level[(t, d)] >= 4 for t in Track for d in Difficulty), per_track_level
+
+
+def test_llm_track_is_titled():
+    assert Track.parse("llm-genai") is Track.LLM_GENAI
+    assert Track.LLM_GENAI.title == "LLMs and generative AI"
 
 
 def test_every_shipped_question_is_complete(shipped):
@@ -49,6 +58,19 @@ def test_behavioral_questions_are_graded_on_star(shipped):
     for q in shipped.by_track(Track.BEHAVIORAL):
         text = " ".join(p.id + " " + p.text for p in q.key_points).lower()
         assert any(word in text for word in ("result", "outcome", "measur")), q.id
+
+
+RUBRIC_NOTE = re.compile(r"^I (described|named|set the scene|walked through|made clear|shared what I learned"
+                         r"|explained (what|how|who|why)\b|gave (a|an|the) (measurable|concrete|outcome|result|specific))")
+
+
+def test_behavioral_key_points_are_what_a_candidate_says(shipped):
+    """Story-agnostic sentences with alternatives, not notes about the answer ("I described the gap ...")."""
+    for q in (q for q in shipped if q.kind is Kind.BEHAVIORAL):
+        for item in (q, *q.follow_ups):
+            for point in item.key_points:
+                assert not RUBRIC_NOTE.match(point.text), (q.id, point.id, point.text)
+                assert point.alternatives, (q.id, point.id)
 
 
 def _good() -> dict:
