@@ -49,6 +49,8 @@ class Calibration:
     contradict_show: float = 0.85  # ... and at which the contradiction is shown (precision first)
     assert_claim: float = 0.80     # P(unit entails the claim) at which a misconception is shown
     partly_credit: float = 0.5     # credit of a partly covered point; a covered point earns 1
+    sim_covered: float = 0.70      # a unit this close to a point covers it unless the verifier says it contradicts
+    sim_partly: float = 0.55       # ... and partly covers it
 
 
 MAX_GRADED_CHARS = 6000   # longer answers are graded on a prefix (about 900 words)
@@ -408,6 +410,13 @@ class _Verified:
             results.append(self._point(i, point, candidates.get(i, []), asserted))
         return results, hits
 
+    def _level(self, entails: float, sim: float) -> int:
+        """2 covered, 1 partly, 0 missed: the verifier's entailment, or a close paraphrase it did not contradict."""
+        cal = self.cal
+        if entails >= cal.entail_covered or sim >= cal.sim_covered:
+            return 2
+        return 1 if entails >= cal.entail_partly or sim >= cal.sim_partly else 0
+
     def _point(self, i: int, point: KeyPoint, candidates: list[tuple[int, float, float, float]],
                asserted: set[tuple[int, str | None]]) -> PointResult:
         cal = self.cal
@@ -415,9 +424,8 @@ class _Verified:
         usable = [(u, e, c, sim) for u, e, c, sim in candidates
                   if c < cal.contradict_block and (u, point.id) not in asserted]
         if usable:
-            u, e, _, sim = max(usable, key=lambda row: (row[1], row[3]))
-            status = (Status.COVERED if e >= cal.entail_covered else Status.PARTLY if e >= cal.entail_partly
-                      else Status.MISSED)
+            u, e, _, sim = max(usable, key=lambda row: (self._level(row[1], row[3]), row[1], row[3]))
+            status = (Status.COVERED, Status.PARTLY, Status.MISSED)[2 - self._level(e, sim)]
             if status is not Status.MISSED:
                 unit = self.units[u]
                 return PointResult(point.id, point.text, point.weight, status, round(sim, 4),

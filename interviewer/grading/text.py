@@ -72,11 +72,15 @@ CONTRAST_SETS: tuple[frozenset[str], ...] = tuple(frozenset(group.split()) for g
     "lowers raises", "less more", "shorter longer", "cheap expensive", "sum product",
 ))
 
+# Sentences addressed to the grader. An answer about prompt injection says "the attacker tells the model
+# to ignore its previous instructions" or "the system prompt": those describe an attack and must be graded.
 INSTRUCTION_PATTERNS = re.compile(
-    r"(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instruction|rubric|rule|prompt|above|previous|grading|criteria)"
+    r"^\W*(?:(?:please|now|so|grader|examiner|ai),?\s+)*(?:ignore|disregard|forget|override)\b.{0,40}"
+    r"\b(?:instruction|rubric|rule|prompt|above|previous|grading|criteria)"
+    r"|\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:the|your|this)\s+(?:rubric|grading|marking|scoring|grader)"
     r"|\b(?:give|award|assign|grant|score)\b.{0,30}\b(?:full|maximum|max|perfect|top|10|ten|100)\b.{0,15}\b(?:mark|point|score|credit|grade)s?"
     r"|\b(?:you are|act as|pretend)\b.{0,30}\b(?:grader|examiner|assistant|ai|model|system)\b"
-    r"|\bsystem prompt\b|\b(?:grade|rate|mark|score) (?:this|my|me)\b.{0,30}\b(?:as|with)\b.{0,20}\b(?:correct|perfect|full|10|100)"
+    r"|\b(?:reveal|print|show|output|repeat)\b.{0,20}\byour\s+system prompt\b|\b(?:grade|rate|mark|score) (?:this|my|me)\b.{0,30}\b(?:as|with)\b.{0,20}\b(?:correct|perfect|full|10|100)"
     r"|\bthis answer (?:is|deserves)\b.{0,20}\b(?:perfect|correct|full marks|10)\b"
     r"|\bas an? (?:ai|language model|llm)\b",
     re.IGNORECASE | re.DOTALL,
