@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,12 +131,7 @@ class Store:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.where = parsed.database if self.is_sqlite and parsed.database else _public(self.url)
         if self.is_sqlite and parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
-            folder = Path(parsed.database).expanduser().parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise DataFolderError(f"Could not create the data folder {folder}: {exc.strerror or exc}. Set "
-                                      "INTERVIEWER_DATA_DIR to a folder you can write to.") from exc
+            _private_file(Path(parsed.database).expanduser())
         kwargs: dict[str, Any] = {"connect_args": {"timeout": lock_timeout}} if self.is_sqlite else {}
         self.engine = sa.create_engine(self.url, **kwargs)
         # SQLite has one writer at a time and its waiters poll; threads of this process (browser
@@ -322,6 +318,28 @@ class Store:
             rows = conn.execute(query).all()
         return [WeakSpot(r.question_id, r.key_point_id, r.text, r.box, _aware(r.due_at), r.times_missed,
                          Status(r.last_status)) for r in rows]
+
+
+def _private_file(path: Path) -> None:
+    """Create the database's folder (0700) and file (0600) for this user only; tighten an existing file.
+
+    Answers are personal: another account on the same computer must not read them. SQLite gives its
+    journal and WAL files the database file's permissions, so they follow.
+    """
+    folder = path.parent
+    try:
+        if not folder.exists():
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            folder.chmod(0o700)     # mkdir's mode is filtered by the umask; be exact
+    except OSError as exc:
+        raise DataFolderError(f"Could not create the data folder {folder}: {exc.strerror or exc}. Set "
+                              "INTERVIEWER_DATA_DIR to a folder you can write to.") from exc
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_RDONLY, 0o600))
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except OSError:
+        pass    # a read-only file or folder: SQLite's own open says so, with the right advice
 
 
 def _lock_key(profile: str) -> int:

@@ -1,0 +1,103 @@
+"""Private by default: the app listens on this computer only, shows no tracebacks, and keeps its
+database readable by this user alone."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+
+import psutil
+import pytest
+
+from apphelp import APP, REPO
+from interviewer.store import Store
+
+CONFIG = REPO / ".streamlit" / "config.toml"
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_the_data_folder_and_database_are_private(isolated_data_dir):
+    Store().close()
+    assert mode(isolated_data_dir) == 0o700
+    assert mode(isolated_data_dir / "interviewer.sqlite3") == 0o600
+
+
+def test_an_existing_world_readable_database_is_tightened(isolated_data_dir):
+    isolated_data_dir.mkdir(parents=True)
+    db = isolated_data_dir / "interviewer.sqlite3"
+    Store().close()
+    db.chmod(0o644)
+    Store().close()
+    assert mode(db) == 0o600
+
+
+def test_the_config_binds_to_loopback_and_hides_error_details():
+    config = tomllib.loads(CONFIG.read_text())
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_make_run_binds_to_loopback_unless_told_otherwise():
+    def line(*extra: str) -> str:
+        out = subprocess.run(["make", "-n", "run", *extra], cwd=REPO, capture_output=True, text=True, check=True).stdout
+        return next(row for row in out.splitlines() if "streamlit run" in row)
+
+    assert "--server.address 127.0.0.1" in line()
+    assert "--server.address 0.0.0.0" in line("ADDRESS=0.0.0.0")
+
+
+def non_loopback_ipv4() -> str | None:
+    """An IPv4 address of this machine that is not 127.x (None when it has none)."""
+    for addresses in psutil.net_if_addrs().values():
+        for address in addresses:
+            if address.family == socket.AF_INET and not address.address.startswith("127."):
+                return address.address
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("0.0.0.0", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_the_server_refuses_connections_from_other_addresses(tmp_path):
+    """Started as `make run` starts it (no address given): reachable on 127.0.0.1, refused elsewhere."""
+    other = non_loopback_ipv4()
+    if other is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to connect through")
+    port = free_port()
+    log = open(tmp_path / "streamlit.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port)],
+                            cwd=REPO, env={**os.environ, "INTERVIEWER_DATA_DIR": str(tmp_path / "data")},
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5) as response:
+                    assert response.read() == b"ok"
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()[-2000:]}")
+                time.sleep(0.3)
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((other, port), timeout=10).close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
