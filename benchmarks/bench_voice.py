@@ -93,8 +93,9 @@ def grades(transcriber: Transcriber) -> dict[str, tuple[float, float]]:
     bank = load_bank()
     grader = Grader.for_bank(bank, load_encoder(), settings.load().cache_dir)
     out = {}
-    for name, qid in QUESTIONS.items():
-        rubric = bank.get(qid).rubric
+    for name, (qid, follow_up) in QUESTIONS.items():
+        question = bank.get(qid)
+        rubric = question.follow_up(follow_up).rubric(question.kind) if follow_up else question.rubric
         spoken = transcriber.transcribe(wav_bytes(samples(name))).text
         out[name] = (grader.grade(rubric, spoken).score, grader.grade(rubric, TEXTS[name]).score)
     return out
@@ -103,9 +104,19 @@ def grades(transcriber: Transcriber) -> dict[str, tuple[float, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--grades-only", action="store_true",
+                        help="Only compare the spoken and typed grades (after a bank or grader change).")
     args = parser.parse_args()
     config = settings.load()
     folder, sha = model_folder(config)
+    if args.grades_only:
+        graded = grades(Transcriber(folder, sha, threads=config.voice_threads,
+                                    filler_prompt=config.voice_filler_prompt))
+        for name, (spoken, typed) in graded.items():
+            print(f"grade {name} ({'/'.join(filter(None, QUESTIONS[name]))}): spoken {spoken:.3f}, typed {typed:.3f}, "
+                  f"difference {spoken - typed:+.3f}")
+        print(json.dumps({"grade_difference": {k: round(s - t, 3) for k, (s, t) in graded.items()}}))
+        return
     base = rss_mb()
     start = time.perf_counter()
     plain = Transcriber(folder, sha, threads=config.voice_threads)
@@ -138,7 +149,7 @@ def main() -> None:
           f"{false} without, {false_p} with; mean WER {wer:.3f} without, {wer_p:.3f} with")
     graded = grades(primed if config.voice_filler_prompt else plain)
     for name, (spoken, typed) in graded.items():
-        print(f"grade {name} ({QUESTIONS[name]}): spoken {spoken:.3f}, typed {typed:.3f}, "
+        print(f"grade {name} ({'/'.join(filter(None, QUESTIONS[name]))}): spoken {spoken:.3f}, typed {typed:.3f}, "
               f"difference {spoken - typed:+.3f}")
     print(json.dumps({
         "threads": config.voice_threads, "load_seconds": round(load, 2), "rss_loaded_mb": round(loaded - base),

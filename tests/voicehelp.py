@@ -19,7 +19,8 @@ TEXTS = {
                     "fails on new data. Basically, I would use cross validation, and, um, I like early stopping."),
     "german.wav": "Ein Entscheidungsbaum teilt die Daten in kleinere Gruppen auf, bis jede Gruppe rein ist.",
 }
-QUESTIONS = {"roc_auc.wav": "eval-roc-auc", "fillers.wav": "eval-avoid-overfitting"}
+# The bank question (and follow-up) each English fixture answers.
+QUESTIONS = {"roc_auc.wav": ("eval-pr-vs-roc", "roc-basics"), "fillers.wav": ("mlf-overfitting", None)}
 FILLERS_SAID = {"um": 2, "uh": 1, "like": 1, "you know": 1, "basically": 1}
 
 
