@@ -19,6 +19,8 @@ from interviewer.transcript import (AnswerGiven, Command, CommandUsed, EndReason
                                     InterviewEnded, QuestionAsked, utc_now)
 
 ANSWER_LIMIT = policy.MAX_ANSWER_CHARS
+NOT_SAVED = ("Your answer was not saved, so it was not graded either. Here it is: copy it (the icon at the "
+             "top right of the box) and send it again.")
 
 END_MESSAGES = {
     EndReason.COMPLETED: "That's the end of the interview.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -16,6 +17,7 @@ from interviewer.planner import Level, Setup, SetupError
 from interviewer.session import Interview, SessionError
 from interviewer.store import StoreError
 from interviewer.transcript import AnswerGiven
+from interviewer.utf8 import repair
 from interviewer.voice import VoiceModelError
 
 MAX_JD_BYTES = 200_000
@@ -25,6 +27,14 @@ AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".ogg", ".webm")
 def build_engine() -> Engine:
     """The engine from the environment (tests replace this to share one loaded model)."""
     return Engine.from_settings()
+
+
+def utf8_stdin() -> TextIO:
+    """Standard input decoded as UTF-8 whatever the locale; undecodable bytes become U+FFFD, not stored garbage."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin
+    return io.TextIOWrapper(buffer, encoding="utf-8", errors="replace", newline=None)
 
 
 def _read_answer(stream: TextIO, echo_input: bool) -> str | None:
@@ -38,7 +48,7 @@ def _read_answer(stream: TextIO, echo_input: bool) -> str | None:
         if line.strip():
             if echo_input:
                 click.echo(f"> {line.rstrip()}")
-            return line.rstrip("\r\n")
+            return repair(line.rstrip("\r\n"))
 
 
 def voice_files(folder: Path) -> list[Path]:
@@ -82,6 +92,9 @@ def _run(engine: Engine, interview: Interview, stream: TextIO, voice: list[Path]
     echo_input = not stream.isatty()
     while not interview.is_over:
         text = _read_answer(stream, echo_input)
+        if text is not None and len(text) > policy.MAX_ANSWER_CHARS and not text.strip().startswith("/"):
+            click.echo(f"(Your answer has {len(text):,} characters: only the first {policy.MAX_ANSWER_CHARS:,} "
+                       "are graded and saved.)")
         reply = engine.stop(interview) if text is None else engine.handle(interview, text)
         click.echo("\n" + reply.text() + "\n")
     path = engine.export(interview)
@@ -145,6 +158,6 @@ def practice(tracks: tuple[str, ...], difficulty: str, length: int, jd_file: str
             _list(engine, profile)
             return
         interview = engine.resume(session_id) if session_id else engine.start(setup)
-        _run(engine, interview, sys.stdin, voice)
+        _run(engine, interview, utf8_stdin(), voice)
     except (SetupError, StoreError, BankError, ModelError, SessionError, OSError, VoiceModelError) as exc:
         raise click.ClickException(str(exc)) from exc

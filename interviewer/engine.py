@@ -21,7 +21,7 @@ from interviewer.bank import Bank, Kind, load_bank
 from interviewer.planner import Mode, Plan, Setup, SetupError, eligible, plan_ranked, plan_tracks
 from interviewer.schedule import question_order
 from interviewer.session import Grading, Interview, Reply
-from interviewer.store import DataFolderError, Store
+from interviewer.store import DataFolderError, Store, StoreError
 from interviewer.tailor import JobMatcher, select
 from interviewer.transcript import Command, EndReason, utc_now
 from interviewer.voice.delivery import analyse, expected_seconds
@@ -96,20 +96,31 @@ class Engine:
 
     # --- running ---------------------------------------------------------------------------
 
+    def _saved(self, interview: Interview, step: Callable[[], Reply]) -> Reply:
+        """Run one step and save it; if the save fails, undo the step and raise the StoreError.
+
+        So the interview in memory never runs ahead of the database: what the candidate sent is
+        either saved or refused with a message (the UI keeps their text in front of them).
+        """
+        mark = len(interview.entries)
+        reply = step()
+        try:
+            self.store.save(interview)
+        except StoreError:
+            interview.rewind(mark)
+            raise
+        return reply
+
     def handle(self, interview: Interview, text: str) -> Reply:
         """Pass a chat message (answer or typed command) to the interview and save what it produced."""
-        reply = interview.handle(text)
-        self.store.save(interview)
-        return reply
+        return self._saved(interview, lambda: interview.handle(text))
 
     def answer(self, interview: Interview, text: str, spoken: Transcript | None = None) -> Reply:
         """Grade an answer (never a command) and save it; a spoken one keeps its delivery figures."""
         delivery = None
         if spoken is not None and interview.current is not None:
             delivery = analyse(spoken.words, spoken.duration, self.expected_length(interview))
-        reply = interview.answer(text, delivery=delivery)
-        self.store.save(interview)
-        return reply
+        return self._saved(interview, lambda: interview.answer(text, delivery=delivery))
 
     def expected_length(self, interview: Interview) -> tuple[int, int]:
         """How long, in seconds, an answer to the waiting prompt is expected to take."""
@@ -120,15 +131,11 @@ class Engine:
 
     def command(self, interview: Interview, command: Command | str) -> Reply:
         """Run a command (a UI button) and save it."""
-        reply = interview.command(command)
-        self.store.save(interview)
-        return reply
+        return self._saved(interview, lambda: interview.command(command))
 
     def stop(self, interview: Interview, reason: EndReason = EndReason.INPUT_CLOSED) -> Reply:
         """End an interview without a command (closed input) and save it."""
-        reply = interview.stop(reason)
-        self.store.save(interview)
-        return reply
+        return self._saved(interview, lambda: interview.stop(reason))
 
     def resume(self, session_id: str, *, clock: Callable[[], datetime] = utc_now) -> Interview:
         """A saved interview rebuilt exactly, ready to continue."""

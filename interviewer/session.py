@@ -18,6 +18,7 @@ from interviewer.summary import Summary, question_score, summarize
 from interviewer.transcript import (COMMAND_HELP, AnswerGiven, Command, CommandUsed, EndReason, Entry,
                                     FollowUpAsked, HintGiven, InterviewEnded, QuestionAsked, entry_from_dict,
                                     entry_to_dict, parse_time, plain, utc_now)
+from interviewer.utf8 import repair
 from interviewer.voice.delivery import DeliveryReport
 
 FORMAT_VERSION = 1
@@ -116,6 +117,15 @@ class Interview:
         """The transcript as saved to a JSON file: :meth:`to_dict` plus the summary."""
         return {**self.to_dict(), "summary": plain(self.summary().to_dict())}
 
+    def rewind(self, count: int) -> None:
+        """Keep only the first ``count`` entries (what is saved, after a failed save); the state is replayed."""
+        kept = self.entries[:count]
+        self.entries = []
+        self.state = State()
+        for entry in kept:
+            self.entries.append(entry)
+            self.state.apply(entry)
+
     # --- input -----------------------------------------------------------------------------
 
     def handle(self, text: str) -> Reply:
@@ -147,7 +157,7 @@ class Interview:
         prompt = self.current
         if prompt is None:
             return self._reply(NextKind.END, message="The interview is over.", summary=self.summary(), new_prompt=False)
-        text = text[:policy.MAX_ANSWER_CHARS]
+        text = repair(text)[:policy.MAX_ANSWER_CHARS]     # a mis-decoded terminal byte shows as U+FFFD
         grade = self.grader.grade(self._rubric(prompt.question_id, prompt.follow_up_id), text)
         question = self._question(prompt.question_id)
         feedback = build_feedback(grade)

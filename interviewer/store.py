@@ -30,6 +30,7 @@ from interviewer.schedule import PointState, WeakSpot, review
 from interviewer.session import Grading, Interview
 from interviewer.state import Phase
 from interviewer.transcript import AnswerGiven, Command, CommandUsed, Entry, QuestionAsked, entry_to_dict, utc_now
+from interviewer.utf8 import repair, repair_tree
 
 LOCK_TIMEOUT_SECONDS = 5.0
 meta = sa.MetaData()
@@ -156,6 +157,11 @@ class Store:
                     yield conn
             except sa.exc.DBAPIError as exc:
                 raise self._explain(action, exc) from exc
+            except ValueError as exc:   # psycopg2 refuses a NUL character before asking the server
+                if "NUL" not in str(exc):
+                    raise
+                raise StoreError(f"Could not {action}: the text contains a NUL character, which "
+                                 "PostgreSQL cannot store. Remove it and try again.") from exc
 
     def _explain(self, action: str, exc: sa.exc.DBAPIError) -> StoreError:
         text = str(exc.orig).lower()
@@ -243,14 +249,22 @@ class Store:
         return len(fresh)
 
     def session_data(self, session_id: str) -> dict[str, Any]:
-        """A stored session as :meth:`Interview.to_dict` output (no bank needed)."""
+        """A stored session as :meth:`Interview.to_dict` output (no bank needed).
+
+        Text that UTF-8 cannot carry (saved by an older version from a mis-decoded terminal) comes
+        back repaired, so no page crashes on it.
+        """
+        missing = SessionNotFound(f"No saved session {_shown(session_id)}; list them with "
+                                  "`interviewer practice --list`.")
+        if not _storable(session_id):
+            raise missing
         with self._tx("load the session") as conn:
             row = conn.execute(sa.select(sessions.c.setup).where(sessions.c.id == session_id)).first()
             if row is None:
-                raise SessionNotFound(f"No saved session {session_id!r}; list them with `interviewer practice --list`.")
+                raise missing
             payloads = conn.execute(sa.select(turns.c.payload).where(turns.c.session_id == session_id)
                                     .order_by(turns.c.seq)).scalars().all()
-        return {**json.loads(row.setup), "entries": [json.loads(p) for p in payloads]}
+        return repair_tree({**json.loads(row.setup), "entries": [json.loads(p) for p in payloads]})
 
     def load_session(self, session_id: str, bank: Bank, grader: Grading, *,
                      clock: Callable[[], datetime] = utc_now) -> Interview:
@@ -259,15 +273,19 @@ class Store:
 
     def list_sessions(self, profile: str, limit: int = 50) -> list[SessionInfo]:
         """A profile's sessions, newest first."""
+        if not _storable(profile):
+            return []
         query = sa.select(sessions).where(sessions.c.profile == profile).order_by(
             sessions.c.created_at.desc()).limit(limit)
         with self._tx("list sessions") as conn:
             rows = conn.execute(query).all()
         return [SessionInfo(r.id, r.profile, _aware(r.created_at), _aware(r.updated_at), r.status, r.score,
-                            r.questions, Setup.from_dict(json.loads(r.setup)["setup"])) for r in rows]
+                            r.questions, Setup.from_dict(repair_tree(json.loads(r.setup))["setup"])) for r in rows]
 
     def recent_question_ids(self, profile: str, sessions_back: int = policy.RECENT_SESSIONS) -> set[str]:
         """Main questions asked in the profile's latest sessions."""
+        if not _storable(profile):
+            return set()
         latest = (sa.select(sessions.c.id).where(sessions.c.profile == profile)
                   .order_by(sessions.c.created_at.desc()).limit(sessions_back).subquery())
         query = sa.select(turns.c.question_id).distinct().where(
@@ -309,6 +327,8 @@ class Store:
 
     def weak_spots(self, profile: str, now: datetime | None = None, *, due_only: bool = True) -> list[WeakSpot]:
         """Key points the profile has missed before, most urgent first (only those due by ``now``, by default)."""
+        if not _storable(profile):
+            return []
         query = sa.select(point_history).where(point_history.c.profile == profile, point_history.c.times_missed > 0)
         if due_only:
             query = query.where(point_history.c.due_at <= _db_time(now or utc_now()))
@@ -316,8 +336,19 @@ class Store:
                                point_history.c.question_id, point_history.c.key_point_id)
         with self._tx("read weak spots") as conn:
             rows = conn.execute(query).all()
-        return [WeakSpot(r.question_id, r.key_point_id, r.text, r.box, _aware(r.due_at), r.times_missed,
+        return [WeakSpot(r.question_id, r.key_point_id, repair(r.text), r.box, _aware(r.due_at), r.times_missed,
                          Status(r.last_status)) for r in rows]
+
+
+def _storable(key: str) -> bool:
+    """Whether an id or profile name can be looked up at all: PostgreSQL refuses text with a NUL
+    (the driver raises ValueError before asking), and no saved id or profile name contains one."""
+    return isinstance(key, str) and "\x00" not in key
+
+
+def _shown(key: str) -> str:
+    """An id as quoted in a message: printable and short (it may come from a URL)."""
+    return repr("".join(ch if ch.isprintable() else "?" for ch in str(key))[:80])
 
 
 def _private_file(path: Path) -> None:

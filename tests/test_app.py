@@ -245,3 +245,95 @@ def test_an_unknown_session_is_one_clear_error(env):
     assert not at.exception
     assert len(at.error) == 1 and "No saved session" in at.error[0].value
     assert "\\<img" in at.error[0].value
+
+
+# --- no answer lost; no page crashed by stored text (issue 16, points 3 and 4) -------------------
+
+
+def unsent(at: AppTest) -> list[str]:
+    """The texts shown back to the candidate as not saved."""
+    return [c.value for c in at.code]
+
+
+def test_an_answer_whose_save_fails_stays_on_the_page_and_the_next_one_is_saved(env):
+    import sqlite3
+
+    at = start(app(), length=2)
+    session = at.query_params["session"]
+    db = sqlite3.connect(env["url"].removeprefix("sqlite:///"))
+    db.execute("CREATE TRIGGER full BEFORE INSERT ON turns WHEN NEW.kind = 'answer' "
+               "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    db.commit()
+    first = "Overfitting is learning the noise of the training set; the first answer, typed before the disk filled."
+    at.chat_input(key="answer").set_value(first).run()
+    assert not at.exception
+    assert any("disk holding" in e.value for e in at.error)
+    assert unsent(at) == [first]                           # still in front of the candidate, with a message
+    assert not any("first answer" in t for t in texts(at))   # not shown as if it had been graded
+    db.execute("DROP TRIGGER full")
+    db.commit()
+    db.close()
+    second = "Overfitting means the model memorises noise: low training error, high validation error."
+    at.chat_input(key="answer").set_value(second).run()
+    no_errors(at)
+    saved = [e["text"] for e in Store(env["url"]).session_data(session)["entries"] if e["kind"] == "answer"]
+    assert saved == [second]
+    assert any("memorises noise" in t for t in texts(at))
+
+
+def test_a_lock_at_the_moment_of_sending_keeps_the_text(env):
+    import sqlite3
+
+    at = start(app(), length=2)
+    holder = sqlite3.connect(env["url"].removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    text = "Bias is error from wrong assumptions; variance is sensitivity to the training sample."
+    try:
+        at.chat_input(key="answer").set_value(text).run()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert not at.exception
+    assert any("locked by another program" in e.value for e in at.error)
+    assert unsent(at) == [text]
+
+
+def test_stored_text_utf8_cannot_carry_does_not_crash_the_pages(env):
+    import json
+    import sqlite3
+
+    at = start(app(), length=1)
+    session = at.query_params["session"]
+    at.chat_input(key="answer").set_value("placeholder answer").run()
+    db = sqlite3.connect(env["url"].removeprefix("sqlite:///"))
+    (seq, payload), = db.execute("SELECT seq, payload FROM turns WHERE kind = 'answer'").fetchall()
+    data = json.loads(payload)
+    data["text"] = "caf\udce9 from a Latin-1 terminal \ud800"     # what an older `interviewer practice` saved
+    db.execute("UPDATE turns SET payload = ? WHERE seq = ?", (json.dumps(data), seq))
+    db.commit()
+    db.close()
+    page = app(session=session)
+    no_errors(page)
+    assert any("caf\ufffd from a Latin-1 terminal" in t for t in texts(page))
+    no_errors(app(view="history"))
+
+
+def test_a_nul_byte_in_the_url_is_a_clear_message(env):
+    no_errors(app(profile="a\x00b"))
+    no_errors(app(profile="a\x00b", view="history"))
+    at = app(session="abc\x00def")
+    assert not at.exception and len(at.error) == 1 and "No saved session" in at.error[0].value
+
+
+def test_a_broken_custom_bank_file_is_reported_on_the_setup_page(env, shared, tmp_path, monkeypatch):
+    import shutil
+
+    bank_dir = tmp_path / "bank"
+    shutil.copytree(shared[0], bank_dir)
+    (bank_dir / "mine.yaml").write_text("questions:\n  - id: [unclosed\n")
+    monkeypatch.setenv("INTERVIEWER_BANK", str(bank_dir))
+    at = app()
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning]
+    assert "could not be loaded and was skipped" in warning and "mine.yaml" in warning
+    assert at.multiselect(key="setup_tracks").options                # the rest of the bank still works

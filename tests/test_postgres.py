@@ -198,3 +198,15 @@ def test_replicas_starting_together_migrate_once(empty_db):
         assert conn.execute(sa.text("SELECT COUNT(*) FROM schema_version")).scalar() == len(migrations.MIGRATIONS)
     for store in opened:
         store.close()
+
+
+def test_a_nul_byte_in_an_id_or_profile_is_not_found_not_a_traceback(empty_db):
+    from interviewer.store import SessionNotFound
+
+    store = Store(empty_db)
+    with pytest.raises(SessionNotFound, match="No saved session 'abc\\?def'"):
+        store.session_data("abc\x00def")
+    assert store.list_sessions("a\x00b") == []
+    assert store.weak_spots("a\x00b", due_only=False) == []
+    assert store.recent_question_ids("a\x00b") == set()
+    store.close()

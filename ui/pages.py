@@ -6,7 +6,7 @@ import streamlit as st
 
 from interviewer import policy
 from interviewer.bank import Track
-from interviewer.chat import ANSWER_LIMIT, check_answer, messages, progress, unavailable
+from interviewer.chat import ANSWER_LIMIT, NOT_SAVED, check_answer, messages, progress, unavailable
 from interviewer.charts import (CHART_HEIGHT, delivery_chart, point_chart, progress_chart, question_chart,
                                 track_chart)
 from interviewer.engine import Engine
@@ -16,6 +16,7 @@ from interviewer.planner import Level, Setup, SetupError
 from interviewer.report import areas_md, clock, delivery_table_md
 from interviewer.review import SessionView, describe_setup, history, progress_points, track_counts
 from interviewer.session import Interview
+from interviewer.store import StoreError
 from interviewer.transcript import Command
 from interviewer.voice import Transcript
 from interviewer.voice.summary import delivery_points
@@ -24,6 +25,7 @@ from ui.live import follow, timer
 from ui.voice import read_aloud, voice_answer
 
 KEY = "interview"          # the one session-state key that holds the live Interview
+BANK_ISSUES_SHOWN = 10
 SOURCES = {"tracks": "Tracks", "job": "A job description", "weak": "My weak spots"}
 BUTTONS = [(Command.HINT, "Hint", ":material/lightbulb:"), (Command.SKIP, "Skip", ":material/skip_next:"),
            (Command.RETRY, "Retry", ":material/replay:"), (Command.ANSWER, "Reveal answer", ":material/visibility:"),
@@ -79,6 +81,11 @@ def setup_caption(setup: Setup) -> None:
 def setup_page(engine: Engine, profile: str) -> None:
     """Choose tracks, difficulty, length, or paste a job description, or practise weak spots."""
     st.header("Set up your interview")
+    if engine.bank.issues:
+        shown = "\n".join(f"- {escape(str(issue))}" for issue in engine.bank.issues[:BANK_ISSUES_SHOWN])
+        more = len(engine.bank.issues) - BANK_ISSUES_SHOWN
+        st.warning(f"Part of your question bank could not be loaded and was skipped; fix it and restart the "
+                   f"app:\n{shown}" + (f"\n- … and {more} more" if more > 0 else ""), icon=":material/warning:")
     counts = track_counts(engine.bank)
     sources = ["tracks", "job"] + (["weak"] if engine.store.weak_spots(profile, due_only=False) else [])
     source = st.radio("Questions from", sources, format_func=SOURCES.get, horizontal=True, key="setup_source")
@@ -161,16 +168,25 @@ def act(engine: Engine, interview: Interview, text: str | None, clicked: Command
     Both can arrive in one run: a click during grading interrupts the run, and Streamlit hands the
     unprocessed answer to the next run along with the click. The answer, typed first, goes first.
     """
-    if len(engine.store.session_data(interview.id)["entries"]) != len(interview.entries):
-        st.session_state.pop(KEY, None)   # another window moved this interview on: show its latest state
-        st.rerun()
     mark = len(interview.entries)
-    if spoken is not None:
-        send(engine, interview, *spoken)
-    elif text is not None:
-        send(engine, interview, text)
-    if clicked is not None and not interview.is_over:
-        engine.command(interview, clicked)
+    try:
+        if len(engine.store.session_data(interview.id)["entries"]) != len(interview.entries):
+            st.session_state.pop(KEY, None)   # another window moved this interview on: show its latest state
+            st.rerun()
+        if spoken is not None:
+            send(engine, interview, *spoken)
+        elif text is not None:
+            send(engine, interview, text)
+        if clicked is not None and not interview.is_over:
+            engine.command(interview, clicked)
+    except StoreError as exc:
+        # The engine undid the unsaved step; the candidate's text stays on the page to send again.
+        unsent = spoken[0] if spoken is not None else text
+        st.error(escape(str(exc)), icon=":material/error:")
+        if unsent and unsent.strip():
+            st.warning(NOT_SAVED)
+            st.code(unsent, language=None, wrap_lines=True)
+        return False
     return len(interview.entries) > mark
 
 
@@ -193,11 +209,13 @@ def send(engine: Engine, interview: Interview, text: str, spoken: Transcript | N
                 st.markdown(escape(text))
             with st.chat_message("assistant", avatar=":material/record_voice_over:"):
                 with st.spinner("Grading your answer…"):
-                    if spoken is not None:
-                        engine.answer(interview, text, spoken)
-                    else:
-                        engine.handle(interview, text)
-        pending.empty()
+                    try:
+                        if spoken is not None:
+                            engine.answer(interview, text, spoken)
+                        else:
+                            engine.handle(interview, text)
+                    finally:
+                        pending.empty()
 
 
 # --- review ------------------------------------------------------------------------------------

@@ -58,30 +58,55 @@ class Report:
 
 
 def read_items(path: Path) -> list[Item]:
-    """Read a graded-answers JSONL file (see shared/data/graded-answers/README.md)."""
+    """Read a graded-answers JSONL file (see shared/data/graded-answers/README.md).
+
+    Every line must be one JSON object in UTF-8 with a finite numeric ``score``; anything else is an
+    :class:`EvalFileError` naming the line (NaN or Infinity would silently turn every figure into 0).
+    """
     items = []
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        raw_lines = Path(path).read_bytes().splitlines()
     except OSError as exc:
         raise EvalFileError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    for number, line in enumerate(lines, 1):
+    for number, raw in enumerate(raw_lines, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise EvalFileError(f"{path}:{number}: not UTF-8 (byte {exc.start + 1} of the line); save the file "
+                                "as UTF-8") from None
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json.loads(line, parse_constant=_no_constant)
+        except RecursionError:
+            raise EvalFileError(f"{path}:{number}: the JSON is nested too deeply; each line must be one flat "
+                                "JSON object") from None
+        except ValueError as exc:
+            raise EvalFileError(f"{path}:{number}: not valid JSON ({exc})") from None
+        if not isinstance(row, dict):
+            raise EvalFileError(f"{path}:{number}: each line must be one JSON object "
+                                f"{{\"answer\": ..., \"score\": ...}}, not a JSON {type(row).__name__}")
+        try:
+            score = row["score"]
+            if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+                raise ValueError(f"score must be a finite number, not {score!r}")
             refs = row.get("reference_answers") or ([row["reference_answer"]] if row.get("reference_answer") else [])
             items.append(Item(
                 id=str(row.get("id", number)), question=str(row.get("question", "")), answer=str(row["answer"]),
-                score=float(row["score"]), references=tuple(str(r) for r in refs),
+                score=float(score), references=tuple(str(r) for r in refs),
                 key_points=tuple(str(k) for k in row.get("key_points") or ()),
                 misconceptions=tuple(_misconception(m) for m in row.get("misconceptions") or ()),
                 question_id=row.get("question_id"),
             ))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise EvalFileError(f"{path}:{number}: {exc.__class__.__name__}: {exc}") from exc
         if not items[-1].references and not items[-1].question_id:
             raise EvalFileError(f"{path}:{number}: needs reference_answers or a question_id")
     return items
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a grade can have")
 
 
 def _misconception(raw: object) -> Misconception:
