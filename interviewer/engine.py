@@ -137,9 +137,9 @@ class Engine:
         """End an interview without a command (closed input) and save it."""
         return self._saved(interview, lambda: interview.stop(reason))
 
-    def resume(self, session_id: str, *, clock: Callable[[], datetime] = utc_now) -> Interview:
-        """A saved interview rebuilt exactly, ready to continue."""
-        return self.store.load_session(session_id, self.bank, self.grader, clock=clock)
+    def resume(self, session_id: str, *, owner: str | None = None, clock: Callable[[], datetime] = utc_now) -> Interview:
+        """A saved interview rebuilt exactly, ready to continue; with ``owner``, only one of theirs."""
+        return self.store.load_session(session_id, self.bank, self.grader, owner=owner, clock=clock)
 
     def export(self, interview: Interview, folder: Path | None = None) -> Path:
         """Write the transcript (entries and summary) as JSON in the data folder; return its path."""

@@ -26,6 +26,9 @@ class Settings:
     voice_model_sha256: str | None = None  # None: the packaged model's known digest (custom folders: unchecked)
     voice_threads: int = 2
     voice_filler_prompt: bool = False
+    auth: str = "none"                      # none | oidc | header: see interviewer.identity.AuthMode
+    auth_header: str | None = None          # header mode: the header that names the user
+    allowed_domains: tuple[str, ...] = ()   # sign-in: e-mail domains let in; empty lets every account in
 
 
 def data_dir() -> Path:
@@ -65,6 +68,13 @@ def load() -> Settings:
     - ``INTERVIEWER_VOICE_THREADS``: CPU threads for transcription; default 2 (at most the CPU count).
     - ``INTERVIEWER_VOICE_FILLER_PROMPT``: ``1`` to prime Whisper with a prompt full of fillers, so it
       writes "um" and "uh" (more fillers found, more misheard words: see the README).
+    - ``INTERVIEWER_AUTH``: ``none`` (default: one person, the profile box), ``oidc`` (sign in with
+      OpenID Connect through Streamlit's ``st.login``, configured in ``.streamlit/secrets.toml``
+      ``[auth]``) or ``header`` (a trusted authenticating proxy names the user in a header).
+    - ``INTERVIEWER_AUTH_HEADER``: the header a trusted proxy sets, e.g. ``X-Forwarded-Email``
+      (header mode only, and required there).
+    - ``INTERVIEWER_ALLOWED_DOMAINS``: comma-separated e-mail domains allowed to sign in
+      (e.g. ``uni.example,lab.example``); unset lets every signed-in account in.
     """
     folder = data_dir()
     bank = os.environ.get("INTERVIEWER_BANK")
@@ -82,6 +92,10 @@ def load() -> Settings:
         voice_model_sha256=(os.environ.get("INTERVIEWER_VOICE_MODEL_SHA256") or "").strip().lower() or None,
         voice_threads=_threads(os.environ.get("INTERVIEWER_VOICE_THREADS")),
         voice_filler_prompt=os.environ.get("INTERVIEWER_VOICE_FILLER_PROMPT", "").lower() in ("1", "true", "yes"),
+        auth=(os.environ.get("INTERVIEWER_AUTH") or "none").strip().lower(),
+        auth_header=(os.environ.get("INTERVIEWER_AUTH_HEADER") or "").strip() or None,
+        allowed_domains=tuple(d.strip().lower().lstrip("@") for d in
+                              (os.environ.get("INTERVIEWER_ALLOWED_DOMAINS") or "").split(",") if d.strip()),
     )
 
 

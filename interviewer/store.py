@@ -234,7 +234,10 @@ class Store:
                "status": "ended" if interview.phase is Phase.ENDED else "active", "score": summary.score10,
                "questions": len(summary.questions)}
         with self._tx("save the session") as conn:
-            exists = conn.execute(sa.select(sessions.c.id).where(sessions.c.id == interview.id)).first()
+            exists = conn.execute(sa.select(sessions.c.profile).where(sessions.c.id == interview.id)).first()
+            if exists and exists.profile != interview.setup.profile:
+                # Never write into someone else's session (an id reused or guessed): as if it did not exist.
+                raise SessionNotFound(f"No saved session {_shown(interview.id)}.")
             if exists:
                 conn.execute(sessions.update().where(sessions.c.id == interview.id).values(**row))
             else:
@@ -248,28 +251,63 @@ class Store:
                 self._update_points(conn, interview, entry)
         return len(fresh)
 
-    def session_data(self, session_id: str) -> dict[str, Any]:
+    def session_data(self, session_id: str, owner: str | None = None) -> dict[str, Any]:
         """A stored session as :meth:`Interview.to_dict` output (no bank needed).
 
-        Text that UTF-8 cannot carry (saved by an older version from a mis-decoded terminal) comes
-        back repaired, so no page crashes on it.
+        With an ``owner`` (sign-in on), someone else's session is :class:`SessionNotFound`, exactly
+        like one that does not exist: an id reveals nothing. Text that UTF-8 cannot carry (saved by
+        an older version from a mis-decoded terminal) comes back repaired, so no page crashes on it.
         """
         missing = SessionNotFound(f"No saved session {_shown(session_id)}; list them with "
                                   "`interviewer practice --list`.")
         if not _storable(session_id):
             raise missing
         with self._tx("load the session") as conn:
-            row = conn.execute(sa.select(sessions.c.setup).where(sessions.c.id == session_id)).first()
+            row = conn.execute(sa.select(sessions.c.setup).where(*_owned(session_id, owner))).first()
             if row is None:
                 raise missing
             payloads = conn.execute(sa.select(turns.c.payload).where(turns.c.session_id == session_id)
                                     .order_by(turns.c.seq)).scalars().all()
         return repair_tree({**json.loads(row.setup), "entries": [json.loads(p) for p in payloads]})
 
-    def load_session(self, session_id: str, bank: Bank, grader: Grading, *,
+    def load_session(self, session_id: str, bank: Bank, grader: Grading, *, owner: str | None = None,
                      clock: Callable[[], datetime] = utc_now) -> Interview:
         """Rebuild a saved interview exactly, ready to continue (after a crash or a page refresh)."""
-        return Interview.from_dict(self.session_data(session_id), bank, grader, clock=clock)
+        return Interview.from_dict(self.session_data(session_id, owner), bank, grader, clock=clock)
+
+    def delete_session(self, session_id: str, owner: str) -> None:
+        """Remove one of ``owner``'s sessions and its turns (weak-spot history is per profile: see delete_profile)."""
+        with self._tx("delete the interview") as conn:
+            if not _storable(session_id) or conn.execute(
+                    sa.select(sessions.c.id).where(*_owned(session_id, owner))).first() is None:
+                raise SessionNotFound(f"No saved session {_shown(session_id)}.")
+            conn.execute(turns.delete().where(turns.c.session_id == session_id))
+            conn.execute(sessions.delete().where(sessions.c.id == session_id))
+
+    def delete_profile(self, profile: str) -> int:
+        """Remove every row of one profile: sessions, their turns, weak-spot history. Returns sessions removed."""
+        if not _storable(profile):
+            return 0
+        mine = sa.select(sessions.c.id).where(sessions.c.profile == profile)
+        with self._tx("delete your data") as conn:
+            conn.execute(turns.delete().where(turns.c.session_id.in_(mine)))
+            removed = conn.execute(sessions.delete().where(sessions.c.profile == profile)).rowcount
+            conn.execute(point_history.delete().where(point_history.c.profile == profile))
+        return removed
+
+    def export_profile(self, profile: str) -> dict[str, Any]:
+        """Everything stored for one profile, JSON-ready: every session with its turns, and weak-spot history."""
+        if not _storable(profile):
+            return {"profile": profile, "sessions": [], "weak_spot_history": []}
+        with self._tx("export your data") as conn:
+            ids = conn.execute(sa.select(sessions.c.id).where(sessions.c.profile == profile)
+                               .order_by(sessions.c.created_at)).scalars().all()
+            history_rows = conn.execute(sa.select(point_history).where(point_history.c.profile == profile)
+                                        .order_by(point_history.c.question_id, point_history.c.key_point_id)).all()
+        points = [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row._mapping.items()}
+                  for row in history_rows]
+        return repair_tree({"profile": profile, "exported_at": utc_now().isoformat(),
+                            "sessions": [self.session_data(i, profile) for i in ids], "weak_spot_history": points})
 
     def list_sessions(self, profile: str, limit: int = 50) -> list[SessionInfo]:
         """A profile's sessions, newest first."""
@@ -338,6 +376,12 @@ class Store:
             rows = conn.execute(query).all()
         return [WeakSpot(r.question_id, r.key_point_id, repair(r.text), r.box, _aware(r.due_at), r.times_missed,
                          Status(r.last_status)) for r in rows]
+
+
+def _owned(session_id: str, owner: str | None) -> tuple:
+    """The WHERE clauses for one session, of one owner when sign-in is on."""
+    where = (sessions.c.id == session_id,)
+    return where + ((sessions.c.profile == owner,) if owner is not None else ())
 
 
 def _storable(key: str) -> bool:

@@ -26,7 +26,8 @@ def isolated_data_dir(tmp_path, monkeypatch, shared_cache_dir):
     monkeypatch.setenv("INTERVIEWER_CACHE_DIR", str(shared_cache_dir))
     for key in ("INTERVIEWER_BANK", "INTERVIEWER_BANK_REPLACE", "INTERVIEWER_MODEL",
                 "INTERVIEWER_DATABASE_URL", "INTERVIEWER_PROFILE", "INTERVIEWER_VOICE_MODEL",
-                "INTERVIEWER_VOICE_MODEL_SHA256", "INTERVIEWER_VOICE_THREADS", "INTERVIEWER_VOICE_FILLER_PROMPT"):
+                "INTERVIEWER_VOICE_MODEL_SHA256", "INTERVIEWER_VOICE_THREADS", "INTERVIEWER_VOICE_FILLER_PROMPT",
+                "INTERVIEWER_AUTH", "INTERVIEWER_AUTH_HEADER", "INTERVIEWER_ALLOWED_DOMAINS"):
         monkeypatch.delenv(key, raising=False)
     return data
 
