@@ -15,12 +15,13 @@ from interviewer import settings
 from interviewer.bank import Bank, BankError, load_bank
 from interviewer.engine import Engine
 from interviewer.grading.grader import Grader
+from interviewer.identity import AuthError
 from interviewer.markup import escape
 from interviewer.planner import SetupError
 from interviewer.review import SessionView
 from interviewer.session import SessionError
 from interviewer.store import Store, StoreError
-from ui import pages
+from ui import auth, pages
 
 st.set_page_config(page_title="ML mock interviewer", page_icon="🎙️", layout="centered")
 
@@ -51,14 +52,16 @@ def main() -> None:
     """Pick the page from the URL and draw it."""
     config = settings.load()
     st.title("ML mock interviewer")
-    profile = pages.sidebar(config.profile)
+    user = auth.current_user(config)             # None when sign-in is off (one person on this computer)
+    owner = user.profile if user else None       # with sign-in, every read and write is scoped to it
+    profile = pages.sidebar(config.profile, user, config)
     live = engine(str(config.bank_dir) if config.bank_dir else None, config.bank_replace, config.model_path,
                   str(config.data_dir), config.database_url, str(config.cache_dir))
     session_id = st.query_params.get("session")
     if st.query_params.get("view") == "history":
         pages.history_page(live, profile)
     elif session_id:
-        interview = pages.live_interview(live, session_id)
+        interview = pages.live_interview(live, session_id, owner)
         if interview.is_over:
             pages.review_page(live, SessionView.from_interview(interview))
         else:
@@ -69,5 +72,5 @@ def main() -> None:
 
 try:
     main()
-except (StoreError, SessionError, SetupError, BankError, ModelError) as exc:
+except (StoreError, SessionError, SetupError, BankError, ModelError, AuthError) as exc:
     st.error(escape(str(exc)), icon=":material/error:")   # the message may quote the URL: escape it

@@ -30,6 +30,11 @@ def to_json(view: SessionView) -> str:
     return json.dumps(view.export(), ensure_ascii=False, indent=1)
 
 
+def profile_json(data: dict) -> str:
+    """Everything stored for one profile (:meth:`Store.export_profile`), as JSON."""
+    return json.dumps(data, ensure_ascii=False, indent=1)
+
+
 def _score(value: float | None) -> str:
     return f"{value:.1f}" if value is not None else "–"
 

@@ -10,16 +10,19 @@ from interviewer.chat import ANSWER_LIMIT, NOT_SAVED, check_answer, messages, pr
 from interviewer.charts import (CHART_HEIGHT, delivery_chart, point_chart, progress_chart, question_chart,
                                 track_chart)
 from interviewer.engine import Engine
-from interviewer.export import file_stem, to_json, to_markdown, to_pdf
+from interviewer.export import file_stem, profile_json, to_json, to_markdown, to_pdf
 from interviewer.markup import escape
 from interviewer.planner import Level, Setup, SetupError
 from interviewer.report import areas_md, clock, delivery_table_md
 from interviewer.review import SessionView, describe_setup, history, progress_points, track_counts
+from interviewer.identity import Identity
 from interviewer.session import Interview
+from interviewer.settings import Settings
 from interviewer.store import StoreError
 from interviewer.transcript import Command
 from interviewer.voice import Transcript
 from interviewer.voice.summary import delivery_points
+from ui.auth import signed_in_as
 from ui.bubbles import bubbles
 from ui.live import follow, timer
 from ui.voice import read_aloud, voice_answer
@@ -46,14 +49,17 @@ def go(**params: str) -> None:
     st.rerun()
 
 
-def sidebar(default_profile: str) -> str:
-    """Navigation and the profile name; returns the profile."""
+def sidebar(default_profile: str, user: Identity | None = None, config: Settings | None = None) -> str:
+    """Navigation and the profile name (or who is signed in); returns the profile."""
     with st.sidebar:
         st.markdown("### ML mock interviewer")
         if st.button("New interview", icon=":material/add:", width="stretch"):
             go()
         if st.button("History", icon=":material/history:", width="stretch"):
             go(view="history")
+        if user is not None and config is not None:
+            signed_in_as(user, config)      # the profile is the identity: no box, no ?profile=
+            return user.profile
         profile = st.text_input("Profile", value=st.query_params.get("profile", default_profile),
                                 max_chars=policy.MAX_PROFILE_CHARS,
                                 help="A name that keeps apart people who share this computer. No account needed.")
@@ -118,11 +124,14 @@ def setup_page(engine: Engine, profile: str) -> None:
 # --- interview ---------------------------------------------------------------------------------
 
 
-def live_interview(engine: Engine, session_id: str) -> Interview:
-    """The interview in this browser session, or rebuilt from the store (after a reload or a new tab)."""
+def live_interview(engine: Engine, session_id: str, owner: str | None = None) -> Interview:
+    """The interview in this browser session, or rebuilt from the store (after a reload or a new tab).
+
+    With sign-in on (``owner``), only one of the user's own: anyone else's id is "not found".
+    """
     held = st.session_state.get(KEY)
-    if held is None or held.id != session_id:
-        held = engine.resume(session_id)
+    if held is None or held.id != session_id or (owner is not None and held.setup.profile != owner):
+        held = engine.resume(session_id, owner=owner)
         st.session_state[KEY] = held
     return held
 
@@ -269,10 +278,12 @@ def downloads(engine: Engine, view: SessionView) -> None:
 def history_page(engine: Engine, profile: str) -> None:
     """Past sessions with date, set-up and score, and progress over time per track."""
     st.header("History")
-    st.caption(f"Profile: {escape(profile)}")
+    if not profile.startswith(("oidc-", "header:")):
+        st.caption(f"Profile: {escape(profile)}")
     rows = history(engine.store, profile)
     if not rows:
         st.info("No interviews yet for this profile. Start one with **New interview**.")
+        your_data(engine, profile)
         return
     points = progress_points(rows)
     if points:
@@ -293,3 +304,22 @@ def history_page(engine: Engine, profile: str) -> None:
             label = "Review" if info.status == "ended" else "Resume"
             if st.button(label, key=f"open_{info.id}"):
                 go(session=info.id)
+            if st.button("Delete", key=f"delete_{info.id}", icon=":material/delete:",
+                         help="Delete this interview and its answers for good"):
+                engine.store.delete_session(info.id, profile)
+                st.session_state.pop(KEY, None)
+                st.rerun()
+    your_data(engine, profile)
+
+
+def your_data(engine: Engine, profile: str) -> None:
+    """Download everything stored for this profile as JSON, or delete all of it."""
+    st.subheader("Your data")
+    st.download_button("Download all my data (JSON)", lambda: profile_json(engine.store.export_profile(profile)),
+                       "my-interview-data.json", "application/json", icon=":material/download:",
+                       on_click="ignore", key="dl_all")
+    sure = st.checkbox("I understand that deleting cannot be undone", key="delete_all_sure")
+    if st.button("Delete all my data", icon=":material/delete_forever:", disabled=not sure, key="delete_all"):
+        engine.store.delete_profile(profile)
+        st.session_state.pop(KEY, None)
+        st.rerun()
