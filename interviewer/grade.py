@@ -56,6 +56,7 @@ class PointResult:
     similarity: float
     evidence: Span | None = None
     note: str | None = None  # why a close match was not credited (negation, swapped term)
+    credit: float = 0.0      # share of the point's weight earned: 0 when missed, at least 0.8 when covered
 
 
 @dataclass(frozen=True)

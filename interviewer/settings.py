@@ -21,7 +21,7 @@ class Settings:
     model_path: str | None
     database_url: str
     profile: str
-    verifier: str = "on"
+    verifier: str = "off"
     voice_model: Path | None = None        # None: the packaged Whisper tiny.en
     voice_model_sha256: str | None = None  # None: the packaged model's known digest (custom folders: unchecked)
     voice_threads: int = 2

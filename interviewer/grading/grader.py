@@ -23,16 +23,15 @@ from interviewer.grade import Band, Flag, FlagNote, Grade, MisconceptionHit, Poi
 class Calibration:
     """Every threshold of the grader, in one place (cosines are for all-MiniLM-L6-v2)."""
 
-    covered: float = 0.60          # best unit-to-point cosine at which a point counts as covered
-    partly: float = 0.45           # ... and as partly covered
+    covered: float = 0.65          # best unit-to-point cosine at which a point counts as covered
+    partly: float = 0.30           # ... and as partly covered
     credit_floor: float = 0.30     # cosine that earns no credit
     credit_full: float = 0.75      # cosine that earns full credit
     lexical_weight: float = 0.6    # share of a point's credit from its content words found in the unit
     off_topic: float = 0.28        # below this best unit-to-rubric cosine the answer is off-topic
-    misconception: float = 0.55    # cosine at which a unit may be asserting a misconception
+    misconception: float = 0.62    # cosine at which a unit may be asserting a misconception
     misconception_margin: float = 0.03  # claim must beat the key point by this when the terms do not decide
-    misconception_penalty: float = 0.25  # subtracted from the score per misconception asserted
-    contradiction_factor: float = 0.15  # credit kept by a point whose best unit negates or swaps it
+    misconception_penalty: float = 0.40  # subtracted from the score per misconception asserted
     contradiction_penalty: float = 0.2  # subtracted from the score per contradicted key point
     buzzword_cap: float = 0.3      # the most a bare list of terms can score
     min_content_words: int = 2     # fewer content words than this is too short to judge
@@ -48,7 +47,8 @@ class Calibration:
     contradict_block: float = 0.50  # P(contradicts) at which a unit earns no credit for a point
     contradict_show: float = 0.85  # ... and at which the contradiction is shown (precision first)
     assert_claim: float = 0.80     # P(unit entails the claim) at which a misconception is shown
-    partly_credit: float = 0.5     # credit of a partly covered point; a covered point earns 1
+    partly_credit: float = 0.0     # the least a partly covered point earns (share of its weight) ...
+    covered_credit: float = 0.8    # ... and the least a covered one earns; a missed point earns nothing
     sim_covered: float = 0.70      # a unit this close to a point covers it unless the verifier says it contradicts
     sim_partly: float = 0.55       # ... and partly covers it
 
@@ -70,6 +70,12 @@ def _vocab(encoder: Encoder) -> frozenset[str]:
         return frozenset()
     return frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines()
                      if line.strip().isalpha())
+
+
+MISCONCEPTION_NOTE = "this sentence states a known misconception"
+# Negations decide nothing on their own: "kNN has no training phase: it just stores the data" is true.
+# Such a unit earns no credit for the point, but no contradiction is shown or charged.
+SILENT_NOTES = ("negates the point", "drops the negation")
 
 
 class Grader:
@@ -261,10 +267,9 @@ class Grader:
     def score_of(self, results: Sequence[PointResult], hits: Sequence[MisconceptionHit]) -> tuple[float, dict]:
         """The score from what the candidate is shown: credit per point status, minus each shown penalty."""
         cal = self.cal
-        credit = {Status.COVERED: 1.0, Status.PARTLY: cal.partly_credit, Status.MISSED: 0.0}
         weight = sum(r.weight for r in results)
-        coverage = sum(r.weight * credit[r.status] for r in results) / weight if weight else 0.0
-        contradicted = sum(1 for r in results if r.note)
+        coverage = sum(r.weight * r.credit for r in results) / weight if weight else 0.0
+        contradicted = sum(1 for r in results if r.note and r.note != MISCONCEPTION_NOTE)  # already penalised
         penalty_m = cal.misconception_penalty * len(hits)
         penalty_c = cal.contradiction_penalty * contradicted
         score = float(np.clip(coverage - penalty_m - penalty_c, 0.0, 1.0))
@@ -295,23 +300,27 @@ class Grader:
             note = checker.note(int(u), index)
             if note is None and contradicted is not None and sim < cal.covered:
                 break  # the closest sentence contradicts the point; a vaguer one does not outweigh it
+            if note is not None and (note.startswith(SILENT_NOTES) or tx.rejects(unit.text)):
+                continue  # a negation or a rejected idea: no credit from it, and nothing shown
             if note is None:
                 lexical = _lexical(point, unit.text, checker.topic)
                 floor, full = cal.credit_floor, cal.credit_full
                 blend = (1 - cal.lexical_weight) * sim + cal.lexical_weight * (floor + lexical * (full - floor))
                 status = Status.COVERED if sim >= cal.covered else Status.PARTLY if sim >= cal.partly else Status.MISSED
                 evidence = Span(unit.start, unit.end, unit.text) if status is not Status.MISSED else None
-                return PointResult(point.id, point.text, point.weight, status, round(sim, 4), evidence), _ramp(blend, floor, full)
+                credit = _credit(status, _ramp(blend, floor, full), cal)
+                return PointResult(point.id, point.text, point.weight, status, round(sim, 4), evidence,
+                                   credit=credit), credit
             if contradicted is None:
                 contradicted = (unit, sim, note)
+        if contradicted is None:  # the close units only negate or reject: missed, with nothing to show
+            return PointResult(point.id, point.text, point.weight, Status.MISSED, round(best_sim, 4)), 0.0
         # Every close unit contradicts the point: it is missed, with the reason, and earns little.
-        assert contradicted is not None
         unit, sim, note = contradicted
         if sim < cal.partly:  # a far-off unit that happens to contradict is not worth reporting
             return PointResult(point.id, point.text, point.weight, Status.MISSED, round(best_sim, 4)), 0.0
-        credit = cal.contradiction_factor * _ramp(sim, cal.credit_floor, cal.credit_full)
         return PointResult(point.id, point.text, point.weight, Status.MISSED, round(best_sim, 4),
-                           Span(unit.start, unit.end, unit.text), note), credit
+                           Span(unit.start, unit.end, unit.text), note), 0.0
 
     def _misconceptions(self, rubric: Rubric, units: list[tx.Unit], claims: list[Misconception],
                         claim_sims: np.ndarray, phrase_sims: np.ndarray, phrasings: list) -> list[MisconceptionHit]:
@@ -332,6 +341,8 @@ class Grader:
                 if nearest != truth and claim_sim <= float(per_point[u, nearest]):
                     continue
                 truth_phrases = [phrase for owner, phrase in phrasings if owner == truth]
+                if tx.rejects(units[u].text) or _denies(units[u].text, wrong.claim):
+                    continue
                 if _takes_claim_side(units[u].text, wrong, truth_phrases, claim_sim, float(per_point[u, truth]),
                                      self.cal.misconception_margin):
                     unit = units[u]
@@ -428,8 +439,9 @@ class _Verified:
             status = (Status.COVERED, Status.PARTLY, Status.MISSED)[2 - self._level(e, sim)]
             if status is not Status.MISSED:
                 unit = self.units[u]
+                credit = _credit(status, max(e, _ramp(sim, cal.credit_floor, cal.credit_full)), cal)
                 return PointResult(point.id, point.text, point.weight, status, round(sim, 4),
-                                   Span(unit.start, unit.end, unit.text))
+                                   Span(unit.start, unit.end, unit.text), credit=credit)
         # Not stated. Say why only when a close unit clearly says the opposite.
         against = [(u, c, sim) for u, e, c, sim in candidates if c >= cal.contradict_show and e < cal.entail_partly
                    and not tx.rejects(self.units[u].text) and (u, point.id) not in asserted]
@@ -484,16 +496,8 @@ class _Contradictions:
     def note(self, u: int, i: int) -> str | None:
         """Why unit u cannot be evidence for point i, or None when it can."""
         if (u, i) in self._blocked:
-            return "this sentence states a known misconception"
-        own = self.direct(u, i)
-        if own:
-            return own
-        nearest = int(self.nearest[u])
-        # A sentence that clearly states the opposite of the point it is about is no evidence for others.
-        if nearest != i and self.per_point[u, nearest] >= self.covered:
-            if self.direct(u, nearest):
-                return "this sentence contradicts another key point"
-        return None
+            return MISCONCEPTION_NOTE
+        return self.direct(u, i)
 
 
 @functools.lru_cache(maxsize=1)
@@ -524,7 +528,7 @@ def _contradiction(phrases: Sequence[str], distinct: set[str], point_negated: se
             extra, lacking = said - closest, closest - said
             # One label for another of the same noun ("terminal 2" for "terminal 3") is a swap too.
             single = len(said) == len(closest) == 1
-            if extra and lacking and (said & closest or single and _labelled(clause) & _labelled(" ".join(phrases))):
+            if extra and lacking and (said & closest or single) and _labelled(clause) & _labelled(" ".join(phrases)):
                 return f"says “{sorted(extra)[0]}” where the point says “{sorted(lacking)[0]}”"
         negated = set() if corrective else tx.negated_terms(clause)
         if any(w.startswith("~") and w[1:] in point_words for w in negated):
@@ -608,6 +612,16 @@ def _clauses(unit: str) -> list[str]:
     return pieces or [unit]
 
 
+def _credit(status: Status, ramp: float, cal: Calibration) -> float:
+    """What a point earns, by the status the candidate is shown: a covered point at least 0.8 of its
+    weight, a partly covered one between a floor and the covered minimum, a missed one nothing."""
+    if status is Status.COVERED:
+        return round(max(ramp, cal.covered_credit), 4)
+    if status is Status.PARTLY:
+        return round(min(max(ramp, cal.partly_credit), cal.covered_credit), 4)
+    return 0.0
+
+
 def _ramp(value: float, low: float, high: float) -> float:
     return float(np.clip((value - low) / (high - low), 0.0, 1.0))
 
@@ -622,6 +636,13 @@ def _lexical(point: KeyPoint, unit: str, topic: set[str]) -> float:
         if need:
             best = max(best, len(need & have) / len(need))
     return best
+
+
+def _denies(unit: str, claim: str) -> bool:
+    """Whether the unit negates what the claim asserts ("it's not concept drift" against "... is concept drift")."""
+    if tx.negated_terms(claim):
+        return False
+    return bool({t for t in tx.negated_terms(unit) if not t.startswith("~")} & tx.content_terms(claim))
 
 
 def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], claim_sim: float, truth_sim: float,
