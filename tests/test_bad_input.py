@@ -15,7 +15,8 @@ import yaml
 from click.testing import CliRunner
 
 from fakes import KeywordGrader, question, small_bank
-from interviewer import policy, text as tx
+from interviewer import policy
+from interviewer.grading import text as tx
 from interviewer.bank import MAX_BANK_FILE_BYTES, BankError, check_folders, load_bank
 from interviewer.cli import main
 from interviewer.engine import Engine
