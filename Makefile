@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# No index warm-up here: on a first run the app builds it in the background, with a progress bar.
 run: $(STAMP)
-	$(BIN)/interviewer warm
 	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --server.address $(ADDRESS) --browser.gatherUsageStats false
 
 test: $(STAMP)

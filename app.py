@@ -11,9 +11,10 @@ from pathlib import Path
 import streamlit as st
 
 from embeddings import Encoder, ModelError, load_encoder
+from embeddings.background import BackgroundIndex
 from interviewer import settings
 from interviewer.bank import Bank, BankError, load_bank
-from interviewer.engine import Engine
+from interviewer.engine import Engine, grader_now
 from interviewer.grading.grader import Grader
 from interviewer.identity import AuthError
 from interviewer.markup import escape
@@ -27,25 +28,28 @@ st.set_page_config(page_title="ML mock interviewer", page_icon="🎙️", layout
 
 
 # Heavy, read-only resources: built once per process and shared by every browser session.
-@st.cache_resource(show_spinner="Loading the embedding model…")
+@st.cache_resource(show_spinner=False)
 def encoder(model_path: str | None) -> Encoder:
     """The sentence encoder."""
     return load_encoder(model_path)
 
 
-@st.cache_resource(show_spinner="Loading the question bank (indexing it on first use)…")
-def bank_and_grader(bank_dir: str | None, replace: bool, model_path: str | None, cache_dir: str) -> tuple[Bank, Grader]:
-    """The question bank and the grader with its index over the bank's texts."""
+@st.cache_resource(show_spinner=False)
+def bank_and_grader(bank_dir: str | None, replace: bool, model_path: str | None,
+                    cache_dir: str) -> tuple[Bank, Grader, BackgroundIndex | None]:
+    """The question bank and a grader; on a first run its index over the bank builds in the background."""
     bank = load_bank(Path(bank_dir) if bank_dir else None, replace=replace, strict=False)
-    return bank, Grader.for_bank(bank, encoder(model_path), Path(cache_dir))
+    grader, indexing = grader_now(bank, encoder(model_path), Path(cache_dir))
+    return bank, grader, indexing
 
 
 @st.cache_resource(show_spinner=False)
 def engine(bank_dir: str | None, replace: bool, model_path: str | None, data_dir: str, database_url: str,
            cache_dir: str) -> Engine:
     """The engine: bank, grader, store (schema migrated on open)."""
-    bank, grader = bank_and_grader(bank_dir, replace, model_path, cache_dir)
-    return Engine(bank, grader, Store(database_url), encoder=encoder(model_path), data_dir=Path(data_dir))
+    bank, grader, indexing = bank_and_grader(bank_dir, replace, model_path, cache_dir)
+    return Engine(bank, grader, Store(database_url), encoder=encoder(model_path), data_dir=Path(data_dir),
+                  indexing=indexing)
 
 
 def main() -> None:
@@ -55,8 +59,11 @@ def main() -> None:
     user = auth.current_user(config)             # None when sign-in is off (one person on this computer)
     owner = user.profile if user else None       # with sign-in, every read and write is scoped to it
     profile = pages.sidebar(config.profile, user, config)
-    live = engine(str(config.bank_dir) if config.bank_dir else None, config.bank_replace, config.model_path,
-                  str(config.data_dir), config.database_url, str(config.cache_dir))
+    # Shown only when loading takes longer than half a second: on a first start, not on every rerun.
+    with st.spinner("Starting up: loading the embedding model and the question bank…", show_time=True):
+        live = engine(str(config.bank_dir) if config.bank_dir else None, config.bank_replace, config.model_path,
+                      str(config.data_dir), config.database_url, str(config.cache_dir))
+    pages.indexing_progress(live.indexing)
     session_id = st.query_params.get("session")
     if st.query_params.get("view") == "history":
         pages.history_page(live, profile)

@@ -8,7 +8,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import faiss
 import numpy as np
@@ -18,6 +18,7 @@ from embeddings.encoder import Encoder
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1
+BUILD_CHUNK = 64      # texts encoded between two progress reports (and between two grading calls' turns)
 
 
 def content_hash(texts: Sequence[str]) -> str:
@@ -49,8 +50,13 @@ class TextIndex:
             self._index.add(self.vectors)
 
     @classmethod
-    def build(cls, texts: Sequence[str], encoder: Encoder, cache_dir: Path | None = None) -> "TextIndex":
-        """Load the index for these texts from ``cache_dir``, or encode them and save it there."""
+    def build(cls, texts: Sequence[str], encoder: Encoder, cache_dir: Path | None = None,
+              progress: Callable[[int, int], None] | None = None) -> "TextIndex":
+        """Load the index for these texts from ``cache_dir``, or encode them and save it there.
+
+        With ``progress``, texts are encoded in chunks of :data:`BUILD_CHUNK` and ``progress(done, total)``
+        is called before the first and after each chunk; the encoder is free between chunks.
+        """
         texts = list(texts)
         path = None
         if cache_dir is not None:
@@ -58,7 +64,17 @@ class TextIndex:
             cached = _read_cache(path, len(texts), encoder.dim)
             if cached is not None:
                 return cls(texts, cached, from_cache=True)
-        vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.dim), dtype=np.float32)
+        if not texts:
+            vectors = np.zeros((0, encoder.dim), dtype=np.float32)
+        elif progress is None:
+            vectors = encoder.encode(texts)
+        else:
+            parts = []
+            progress(0, len(texts))
+            for start in range(0, len(texts), BUILD_CHUNK):
+                parts.append(encoder.encode(texts[start:start + BUILD_CHUNK]))
+                progress(min(start + BUILD_CHUNK, len(texts)), len(texts))
+            vectors = np.vstack(parts).astype(np.float32, copy=False)
         if path is not None:
             _write_cache(path, vectors)
         return cls(texts, vectors)

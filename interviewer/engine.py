@@ -13,9 +13,10 @@ import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from embeddings import Encoder, load_encoder
+from embeddings import Encoder, TextIndex, load_encoder
+from embeddings.background import BackgroundIndex
 from interviewer import policy, settings
 from interviewer.bank import Bank, Kind, load_bank
 from interviewer.planner import Mode, Plan, Setup, SetupError, eligible, plan_ranked, plan_tracks
@@ -27,13 +28,17 @@ from interviewer.transcript import Command, EndReason, utc_now
 from interviewer.voice.delivery import analyse, expected_seconds
 from interviewer.voice.transcribe import Transcript
 
+if TYPE_CHECKING:
+    from interviewer.grading.grader import Grader
+
 
 class Engine:
     """Starts, runs, saves and resumes interviews. Thread-safe; share one per process."""
 
     def __init__(self, bank: Bank, grader: Grading, store: Store, *, encoder: Encoder | None = None,
-                 data_dir: Path | None = None) -> None:
+                 data_dir: Path | None = None, indexing: BackgroundIndex | None = None) -> None:
         self.bank = bank
+        self.indexing = indexing          # the question index still being built on a first run, else None
         self.grader = grader
         self.store = store
         self.encoder = encoder if encoder is not None else getattr(grader, "encoder", None)
@@ -144,6 +149,26 @@ class Engine:
     def export(self, interview: Interview, folder: Path | None = None) -> Path:
         """Write the transcript (entries and summary) as JSON in the data folder; return its path."""
         return write_transcript(interview, folder or self.data_dir / "transcripts")
+
+
+def grader_now(bank: Bank, encoder: Encoder, cache_dir: Path) -> tuple["Grader", BackgroundIndex | None]:
+    """A grader ready at once: with the cached question index, or without it while it builds in the background.
+
+    Without the index the grader encodes each rubric when an answer needs it (the first question
+    needs a few dozen texts, not the whole bank); the finished index is handed to the grader.
+    """
+    from interviewer.grading.grader import Grader
+    from interviewer.grading.verifier import load_verifier
+
+    texts = bank.texts()
+    if TextIndex.is_cached(texts, encoder.model_id, cache_dir):
+        return Grader.for_bank(bank, encoder, cache_dir), None
+    grader = Grader(encoder, None, verifier=load_verifier(encoder))
+
+    def attach(index: TextIndex) -> None:
+        grader.index = index          # one reference swap: a grading call sees either no index or all of it
+
+    return grader, BackgroundIndex(texts, encoder, cache_dir, on_done=attach).start()
 
 
 def write_transcript(interview: Interview, folder: Path) -> Path:

@@ -6,6 +6,8 @@ nothing a candidate types can render as HTML, a link or an image.
 
 from __future__ import annotations
 
+import math
+
 from interviewer.chat import Kind, Message
 from interviewer.feedback import Feedback, breakdown_text
 from interviewer.grade import Band
@@ -120,6 +122,18 @@ def clock(seconds: float) -> str:
     """Seconds as m:ss."""
     minutes, secs = divmod(int(round(seconds)), 60)
     return f"{minutes}:{secs:02d}"
+
+
+def indexing_label(done: int, total: int, eta: float | None) -> str:
+    """The first-run progress line: what is happening, how far, and roughly how long is left."""
+    if eta is None:
+        left = "estimating the time left"
+    elif eta < 60:
+        left = "less than a minute left"
+    else:
+        left = f"about {math.ceil(eta / 60)} min left"
+    return (f"First run: preparing the question index, {done:,} of {total:,} texts ({left}). "
+            "You can start now: answers are graded meanwhile, a little more slowly.")
 
 
 def prompt_md(message: Message) -> str:

@@ -7,6 +7,7 @@ review, download the Markdown, and visit the history. Screenshots of each screen
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -15,6 +16,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -25,6 +27,7 @@ SHOTS = REPO / "screenshots"
 STARTUP_SECONDS = 900          # the first run builds the index on a busy CI machine; not a speed assertion
 STEP_MS = 300_000             # one step (a grading, a rerun) on a loaded machine
 MSG = '[data-testid="stChatMessage"]'
+PROGRESS = '[data-testid="stProgress"]:not(.st-key-indexing *)'   # the interview's, not the first-run index bar
 SCORE = re.compile(r"\d+\.\d/10")
 NASTY = ("It depends. <img src=x onerror=alert(1)> [click](http://evil.example) www.evil.example "
          "![pic](http://evil.example/p.png) **loud** $x^2$ :red[red]")
@@ -40,19 +43,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, request):
-    """The app under ``streamlit run`` on a free port, with its own data folder; stopped at the end."""
-    root = tmp_path_factory.mktemp("browser")
-    bank = small_real_bank(root / "bank")
-    data = data_dir_with_shared_cache(root / "data", request.config.cache.mkdir("app-index"))
+@contextlib.contextmanager
+def running_app(root: Path, env: dict[str, str]) -> Iterator[str]:
+    """The app under ``streamlit run`` on a free port with ``env`` added; yields its URL, stops it at the end."""
     port = free_port()
-    env = {**os.environ, **app_env(bank, data)}
     log = open(root / "streamlit.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
                              "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"], cwd=REPO, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+                             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"], cwd=REPO,
+                            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:
@@ -66,13 +65,35 @@ def server(tmp_path_factory, request):
             proc.kill()
             pytest.fail(f"streamlit did not start: {(root / 'streamlit.log').read_text()[-3000:]}")
         time.sleep(0.5)
-    yield {"url": url, "bank": bank, "data": data}
-    proc.terminate()
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, request):
+    """The app on a small real bank, with its own data folder and the shared index cache."""
+    root = tmp_path_factory.mktemp("browser")
+    bank = small_real_bank(root / "bank")
+    data = data_dir_with_shared_cache(root / "data", request.config.cache.mkdir("app-index"))
+    with running_app(root, app_env(bank, data)) as url:
+        yield {"url": url, "bank": bank, "data": data}
+
+
+def launch(playwright, **context):
+    """Debian's Chromium, headless, and a new page in a fresh context (1280x1000 unless told)."""
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    page = browser.new_context(**{"viewport": {"width": 1280, "height": 1000}, "accept_downloads": True,
+                                  **context}).new_page()
+    page.set_default_timeout(STEP_MS)
+    return browser, page
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +101,7 @@ def page(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(STEP_MS)
+        browser, page = launch(p)
         yield page
         browser.close()
 
@@ -100,7 +117,7 @@ def settle(page, quiet_ms: int = 1500) -> None:
         assert time.monotonic() < deadline, "the page never settled"
         page.wait_for_timeout(250)
         busy = page.locator('[data-testid="stSpinner"]').count() > 0
-        state = (page.locator(MSG).count(), _text(page, '[data-testid="stProgress"]'), busy)
+        state = (page.locator(MSG).count(), _text(page, PROGRESS), busy)
         still = still + 250 if state == last and not busy else 0
         last = state
 
@@ -112,7 +129,7 @@ def _text(page, selector: str) -> str:
 
 def progress(page) -> str:
     """The progress label, e.g. "Question 2 of 3 · follow-up"."""
-    return _text(page, '[data-testid="stProgress"]')
+    return _text(page, PROGRESS)
 
 
 def shoot(page, name: str, tall: bool = False) -> None:

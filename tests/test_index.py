@@ -81,3 +81,65 @@ def test_vectors_are_read_only(encoder):
     index = TextIndex.build(TEXTS, encoder)
     with pytest.raises(ValueError):
         index.vectors[0, 0] = 1.0
+
+
+def test_build_reports_progress_by_chunk(counting_encoder, tmp_path, monkeypatch):
+    import embeddings.index
+
+    monkeypatch.setattr(embeddings.index, "BUILD_CHUNK", 2)
+    seen = []
+    index = TextIndex.build(TEXTS, counting_encoder, tmp_path, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(0, 3), (2, 3), (3, 3)]
+    assert counting_encoder.calls == 2 and len(index) == 3
+    np.testing.assert_allclose(index.vectors, TextIndex.build(TEXTS, counting_encoder).vectors, atol=1e-5)
+
+
+def test_background_build_hands_over_the_index_and_caches_it(counting_encoder, tmp_path):
+    from embeddings.background import BackgroundIndex
+
+    got = []
+    build = BackgroundIndex(TEXTS, counting_encoder, tmp_path, on_done=got.append).start()
+    assert build.wait(120)
+    status = build.status
+    assert status.finished and status.error is None and status.done == status.total == 3
+    assert status.fraction == 1.0 and status.eta == 0.0
+    assert len(got) == 1 and got[0].texts == TEXTS
+    assert TextIndex.is_cached(TEXTS, counting_encoder.model_id, tmp_path)
+
+
+def test_background_build_failure_is_reported_not_raised(tmp_path):
+    from embeddings.background import BackgroundIndex
+
+    class Broken:
+        model_id, dim = "broken", 4
+
+        def encode(self, texts):
+            raise RuntimeError("out of memory")
+
+    build = BackgroundIndex(TEXTS, Broken(), tmp_path).start()
+    assert build.wait(30)
+    assert build.status.finished and build.status.error == "out of memory"
+
+
+def test_eta_follows_the_pace_so_far():
+    from embeddings.background import BuildStatus
+
+    assert BuildStatus(0, 100, 5.0).eta is None
+    assert BuildStatus(25, 100, 10.0).eta == pytest.approx(30.0)
+    assert BuildStatus(25, 100, 10.0).fraction == 0.25
+
+
+def test_a_first_run_grades_at_once_and_attaches_the_index_when_built(encoder, tmp_path):
+    from fakes import small_bank
+    from interviewer.engine import grader_now
+    from interviewer.report import indexing_label
+
+    bank = small_bank(tmp_path / "bank", per_level=1)
+    grader, build = grader_now(bank, encoder, tmp_path / "cache")
+    question = bank.questions[0]
+    assert grader.grade(question.rubric, question.reference_answer).score > 0   # before or while it builds
+    assert build is not None and build.wait(300) and build.status.error is None
+    assert grader.index is not None and len(grader.index) == len(bank.texts())
+    again, none = grader_now(bank, encoder, tmp_path / "cache")               # the next start: from the cache
+    assert none is None and again.index.from_cache
+    assert "12 of 3,400 texts (about 2 min left)" in indexing_label(12, 3400, 61.0)

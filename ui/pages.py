@@ -9,11 +9,12 @@ from interviewer.bank import Track
 from interviewer.chat import ANSWER_LIMIT, NOT_SAVED, check_answer, messages, progress, unavailable
 from interviewer.charts import (CHART_HEIGHT, delivery_chart, point_chart, progress_chart, question_chart,
                                 track_chart)
+from embeddings.background import BackgroundIndex
 from interviewer.engine import Engine
 from interviewer.export import file_stem, profile_json, to_json, to_markdown, to_pdf
 from interviewer.markup import escape
 from interviewer.planner import Level, Setup, SetupError
-from interviewer.report import areas_md, clock, delivery_table_md
+from interviewer.report import areas_md, clock, delivery_table_md, indexing_label
 from interviewer.review import SessionView, describe_setup, history, progress_points, track_counts
 from interviewer.identity import Identity
 from interviewer.session import Interview
@@ -71,6 +72,26 @@ def sidebar(default_profile: str, user: Identity | None = None, config: Settings
                 st.query_params["profile"] = profile
         st.caption("Everything runs on this computer: no answer leaves it.")
     return profile
+
+
+def indexing_progress(build: BackgroundIndex | None) -> None:
+    """On a first run, a progress bar over the question index being built, updated every second."""
+    if build is None or build.status.finished:
+        return
+
+    @st.fragment(run_every=1.0)
+    def bar() -> None:
+        status = build.status
+        if not status.finished:
+            st.progress(status.fraction, text=indexing_label(status.done, status.total, status.eta))
+        elif status.error is None:
+            st.caption("The question index is ready: grading is at full speed.")
+        else:
+            st.warning(f"The question index could not be built ({escape(status.error)}); answers are still "
+                       "graded, a little more slowly. Restart the app to try again.", icon=":material/warning:")
+
+    with st.container(key="indexing"):
+        bar()
 
 
 def setup_caption(setup: Setup) -> None:
