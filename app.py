@@ -72,7 +72,7 @@ def main() -> None:
         if interview.is_over:
             pages.review_page(live, SessionView.from_interview(interview))
         else:
-            pages.interview_page(live, interview)
+            pages.interview_page(live, interview, owner)
     else:
         pages.setup_page(live, profile)
 

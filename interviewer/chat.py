@@ -184,3 +184,36 @@ def check_answer(text: str) -> str | None:
                 f"{ANSWER_LIMIT // 6:,} words). Nothing was sent: shorten it and send it again. "
                 "Your text is below so you can copy it.")
     return None
+
+
+def stale_input(seen: Interview, latest: Interview, command: Command | None) -> str | None:
+    """Whether input sent from a view that is behind the saved interview still applies to it.
+
+    ``seen`` is the interview as that tab showed it, ``latest`` as saved since (another tab or
+    window moved it on). None means apply the input to ``latest``; otherwise, why it was not sent.
+    An answer or a command about the waiting question applies while that same question waits;
+    End applies while the interview runs.
+    """
+    what = "your answer was" if command is None else f"the {command.value} command was"
+    if latest.is_over:
+        return f"This interview was ended in another tab or window, so {what} not sent."
+    if command is Command.END or command is Command.HELP:
+        return None
+    before, now = seen.current, latest.current
+    if before is not None and now is not None and before.ref == now.ref:
+        return None
+    waiting = progress(latest).label()
+    return (f"This interview moved on in another tab or window (it is now at {waiting}), so {what} not sent: "
+            "it was meant for a question that no longer waits. The page now shows where the interview is.")
+
+
+def typed_command(text: str | None) -> Command | None:
+    """The command a chat message names (``/skip``), or None for an answer or an unknown command."""
+    stripped = (text or "").strip()
+    words = stripped[1:].split()
+    if not stripped.startswith("/") or not words:
+        return None
+    try:
+        return Command.parse(words[0])
+    except ValueError:
+        return None

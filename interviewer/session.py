@@ -16,8 +16,8 @@ from interviewer.reply import NextKind, Reply
 from interviewer.state import Phase, Prompt, QuestionRecord, State
 from interviewer.summary import Summary, question_score, summarize
 from interviewer.transcript import (COMMAND_HELP, AnswerGiven, Command, CommandUsed, EndReason, Entry,
-                                    FollowUpAsked, HintGiven, InterviewEnded, QuestionAsked, entry_from_dict,
-                                    entry_to_dict, parse_time, plain, utc_now)
+                                    FollowUpAsked, HintGiven, InterviewEnded, QuestionAsked, closest_command,
+                                    entry_from_dict, entry_to_dict, parse_time, plain, utc_now)
 from interviewer.utf8 import repair
 from interviewer.voice.delivery import DeliveryReport
 
@@ -36,6 +36,17 @@ class Grading(Protocol):
 
 class SessionError(RuntimeError):
     """A session that cannot be rebuilt or continued; the message says why and what to do."""
+
+
+def unknown_command(word: str) -> str:
+    """The reply to ``/word`` that is no command: the closest one if any is close, and the list."""
+    guess = closest_command(word)
+    said = f"/{word}" if word else "A lone /"
+    if guess is not None:
+        lead = f"Unknown command {said}. Did you mean /{guess.value} ({COMMAND_HELP[guess]})?"
+    else:
+        lead = f"Unknown command {said}: nothing was sent."
+    return f"{lead}\n{HELP_TEXT}"
 
 
 def choose_follow_up(question: Question, record: QuestionRecord, latest: Grade) -> tuple[FollowUp, str] | None:
@@ -136,8 +147,7 @@ class Interview:
             try:
                 command = Command.parse(word)
             except ValueError:
-                return self._reply(self._prompt_kind(), message=f"Unknown command /{word}.\n{HELP_TEXT}",
-                                   new_prompt=False)
+                return self._reply(self._prompt_kind(), message=unknown_command(word), new_prompt=False)
             return self.command(command)
         return self.answer(text)
 

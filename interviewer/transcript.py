@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
@@ -42,6 +43,17 @@ COMMAND_HELP = {
     Command.END: "end the interview now and see the summary",
     Command.HELP: "list these commands",
 }
+
+
+def closest_command(word: str) -> Command | None:
+    """The command a mistyped word most likely meant (``hnt`` -> hint, ``ned`` -> end), or None if none is close."""
+    word = word.strip().lower()
+    names = [c.value for c in Command]
+    prefixed = [name for name in names if word and name.startswith(word)]
+    if len(prefixed) == 1:
+        return Command(prefixed[0])
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.5)
+    return Command(close[0]) if close else None
 
 
 class EndReason(Choice):

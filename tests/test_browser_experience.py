@@ -86,3 +86,62 @@ def test_first_run_shows_progress_and_lets_the_candidate_start_at_once(first_run
                  "actual positives that are found.")
     assert page.locator(MSG).filter(has_text=SCORE).count() == 1
     # (The bar's end and the index handed to the grader: tests/test_index.py.)
+
+
+# --- 2. nothing typed vanishes -------------------------------------------------------------------
+
+
+def send_text(page, text: str) -> None:
+    """Type into the chat box and press Enter (no feedback awaited)."""
+    box = page.get_by_placeholder("Type your answer")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_a_mistyped_command_gets_a_reply_naming_the_closest_one(server, browser_page):
+    page = browser_page
+    start(page, server["url"], length=2)
+    bubbles = page.locator(MSG).count()
+    send_text(page, "/hnt")
+    page.get_by_text("Unknown command /hnt. Did you mean /hint").wait_for()
+    assert page.locator(MSG).count() == bubbles + 2          # what was typed, and the reply
+    send_text(page, "/foo")
+    page.get_by_text("Unknown command /foo").wait_for()
+    assert page.get_by_text("Unknown command /hnt").count() == 0   # the reply is to the latest message
+    assert progress(page).startswith("Question 1 of 2")
+
+
+def test_input_from_a_stale_tab_is_applied_or_kept_with_the_reason(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, first = launch(p)
+        start(first, server["url"], length=3)
+        second = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+        second.set_default_timeout(STEP_MS)
+        errors = []
+        second.on("pageerror", lambda e: errors.append(str(e)))
+        second.goto(first.url)
+        second.get_by_placeholder("Type your answer").wait_for()
+        settle(second)
+
+        # The first tab moves on; an answer typed in the second, for the old question, is kept with the reason.
+        press(first, "Skip")
+        assert progress(first).startswith("Question 2 of 3")
+        stale = "My answer to the first question, typed in a tab that was behind."
+        send_text(second, stale)
+        second.get_by_text("moved on in another tab or window").wait_for()
+        settle(second)
+        assert second.locator('[data-testid="stCode"]').filter(has_text=stale).count() == 1
+        assert progress(second).startswith("Question 2 of 3")      # and the tab now shows where it is
+
+        # The first tab asks for a hint: the second is behind again, but the same question waits, so it applies.
+        press(first, "Hint")
+        answer(second, "Precision is the share of predicted positives that are correct.")
+        assert second.locator(MSG).filter(has_text=SCORE).count() == 1
+        assert not errors          # the page's script never crashed (a spinner cleared out of order did)
+
+        # End from the now-stale first tab applies: the interview ends and the review opens.
+        press(first, "End")
+        first.get_by_role("heading", name="Review").wait_for()
+        browser.close()

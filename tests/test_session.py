@@ -399,6 +399,18 @@ def test_unknown_command_lists_the_commands_and_changes_nothing(bank):
     assert len(interview.entries) == before
 
 
+@pytest.mark.parametrize(("typed", "meant"), [("/hnt", "/hint"), ("/skp", "/skip"), ("/HELP!", "/help"),
+                                              ("/ned", "/end"), ("/rep", "/repeat"), ("/foo", None)])
+def test_a_mistyped_command_names_the_closest_one(bank, typed, meant):
+    interview = ordered(bank, "mlf-mid-0")
+    reply = interview.handle(typed)
+    assert reply.message.startswith(f"Unknown command {typed}") and not reply.entries
+    if meant:
+        assert f"Did you mean {meant} (" in reply.message
+    else:
+        assert "Did you mean" not in reply.message and "/hint" in reply.message
+
+
 def test_answers_after_the_end_are_not_graded(bank):
     interview = in_phase(bank, "ended")
     grader = interview.grader
@@ -479,3 +491,23 @@ def test_reply_text_for_the_terminal(bank):
     assert "Score 4.3/10" in text and "- missed: Alpha point of mlf-mid-0." in text
     assert '+ Beta point of mlf-mid-0. (you said: "beta")' in text
     assert text.endswith("Follow-up: Follow-up on alpha for mlf-mid-0?")
+
+
+def test_input_from_a_stale_view_applies_only_while_its_question_waits(bank):
+    from interviewer.chat import stale_input, typed_command
+
+    def copy(interview: Interview) -> Interview:
+        return Interview(bank, interview.grader, interview.setup, interview.plan, session_id=interview.id,
+                         entries=list(interview.entries), clock=interview.clock)
+
+    seen = ordered(bank, "mlf-mid-0", "mlf-mid-1")
+    latest = copy(seen)
+    latest.hint()                                          # moved on, but the same question waits
+    assert stale_input(seen, latest, None) is None and stale_input(seen, latest, Command.SKIP) is None
+    latest.skip()                                          # now another question waits
+    reason = stale_input(seen, latest, typed_command("I would use precision"))
+    assert reason.startswith("This interview moved on in another tab") and "Question 2 of 3" in reason
+    assert "the skip command was not sent" in stale_input(seen, latest, typed_command("/skip"))
+    assert stale_input(seen, latest, Command.END) is None   # End still applies
+    latest.end()
+    assert "was ended in another tab" in stale_input(seen, latest, Command.END)

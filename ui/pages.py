@@ -6,7 +6,8 @@ import streamlit as st
 
 from interviewer import policy
 from interviewer.bank import Track
-from interviewer.chat import ANSWER_LIMIT, NOT_SAVED, check_answer, messages, progress, unavailable
+from interviewer.chat import (ANSWER_LIMIT, NOT_SAVED, check_answer, messages, progress, stale_input,
+                              typed_command, unavailable)
 from interviewer.charts import (CHART_HEIGHT, delivery_chart, point_chart, progress_chart, question_chart,
                                 track_chart)
 from embeddings.background import BackgroundIndex
@@ -172,16 +173,26 @@ def controls(interview: Interview) -> tuple[str | None, Command | None]:
     return text, clicked
 
 
-def interview_page(engine: Engine, interview: Interview) -> None:
+def interview_page(engine: Engine, interview: Interview, owner: str | None = None) -> None:
     """The chat: header with progress and timer, the transcript, and the input."""
     head = st.container()
-    board = st.container()
+    board = st.empty()          # the transcript; redrawn in place when another tab moved the interview on
+    live = st.container()       # the answer being graded, replies that are not saved, notices
+    voice = st.container()
     text, clicked = controls(interview)
-    with board:
+    with board.container():
         bubbles(messages(interview.entries, interview.setup.length), engine.bank)
+    with voice:
         spoken = voice_answer(interview) if clicked is None else None
-        if (text is not None or clicked is not None or spoken) and act(engine, interview, text, clicked, spoken):
-            st.rerun()        # redraw everything (buttons included) from the new state; the review if it ended
+    with live:
+        if text is not None or clicked is not None or spoken:
+            seen = interview
+            interview, grew = act(engine, interview, text, clicked, spoken, owner)
+            if grew:
+                st.rerun()    # redraw everything (buttons included) from the new state; the review if it ended
+            if interview is not seen:
+                with board.container():
+                    bubbles(messages(interview.entries, interview.setup.length), engine.bank)
         follow(len(interview.entries), interview.id)
         read_aloud(len(interview.entries))
     with head:
@@ -192,38 +203,60 @@ def interview_page(engine: Engine, interview: Interview) -> None:
 
 
 def act(engine: Engine, interview: Interview, text: str | None, clicked: Command | None,
-        spoken: tuple[str, Transcript] | None = None) -> bool:
-    """Send an answer (typed or spoken) and/or a command to the engine (it grades and saves); True when the transcript grew.
+        spoken: tuple[str, Transcript] | None = None, owner: str | None = None) -> tuple[Interview, bool]:
+    """Send an answer (typed or spoken) and/or a command to the engine (it grades and saves).
 
-    Both can arrive in one run: a click during grading interrupts the run, and Streamlit hands the
-    unprocessed answer to the next run along with the click. The answer, typed first, goes first.
+    Returns the interview now live (the saved one, when another tab had moved it on) and whether
+    its transcript grew. Both an answer and a click can arrive in one run: a click during grading
+    interrupts the run, and Streamlit hands the unprocessed answer to the next run along with the
+    click. The answer, typed first, goes first. Nothing typed vanishes: what is not sent stays on
+    the page with the reason.
     """
-    mark = len(interview.entries)
+    unsent = spoken[0] if spoken is not None else text
     try:
-        if len(engine.store.session_data(interview.id)["entries"]) != len(interview.entries):
-            st.session_state.pop(KEY, None)   # another window moved this interview on: show its latest state
-            st.rerun()
-        if spoken is not None:
-            send(engine, interview, *spoken)
-        elif text is not None:
-            send(engine, interview, text)
-        if clicked is not None and not interview.is_over:
-            engine.command(interview, clicked)
+        latest = caught_up(engine, interview, owner)
+        mark = len(latest.entries)
+        if unsent is not None and not kept(stale_input(interview, latest, typed_command(unsent)), unsent):
+            if spoken is not None:
+                send(engine, latest, *spoken)
+            else:
+                send(engine, latest, unsent)
+        if clicked is not None and not kept(stale_input(interview, latest, clicked)) and not latest.is_over:
+            engine.command(latest, clicked)
     except StoreError as exc:
         # The engine undid the unsaved step; the candidate's text stays on the page to send again.
-        unsent = spoken[0] if spoken is not None else text
         st.error(escape(str(exc)), icon=":material/error:")
         if unsent and unsent.strip():
             st.warning(NOT_SAVED)
             st.code(unsent, language=None, wrap_lines=True)
+        return interview, False
+    return latest, len(latest.entries) > mark
+
+
+def kept(reason: str | None, text: str | None = None) -> bool:
+    """Show why input from a stale tab was not sent, with the text to copy; False when there is no reason."""
+    if reason is None:
         return False
-    return len(interview.entries) > mark
+    st.warning(reason, icon=":material/sync_problem:")
+    if text and text.strip():
+        st.code(text, language=None, wrap_lines=True)
+    return True
+
+
+def caught_up(engine: Engine, interview: Interview, owner: str | None) -> Interview:
+    """The interview as saved: this one, or a fresh copy when another tab or window moved it on."""
+    if len(engine.store.session_data(interview.id)["entries"]) == len(interview.entries):
+        return interview
+    latest = engine.resume(interview.id, owner=owner)
+    st.session_state[KEY] = latest
+    return latest
 
 
 def send(engine: Engine, interview: Interview, text: str, spoken: Transcript | None = None) -> None:
     """Grade an answer (with a spinner) or run a typed command; refuse an empty or too long answer.
 
     A spoken answer (its edited transcript) is always graded as an answer, never read as a command.
+    A typed command that changes nothing (unknown, or refused) gets its reply here, in the chat.
     """
     if not text.strip():
         st.warning("Type an answer first, or use a button.")
@@ -231,21 +264,27 @@ def send(engine: Engine, interview: Interview, text: str, spoken: Transcript | N
         st.warning(problem)
         st.code(text, language=None, wrap_lines=True)
     elif spoken is None and text.strip().startswith("/"):
-        engine.handle(interview, text)
-    else:
-        pending = st.empty()
-        with pending.container():
+        reply = engine.handle(interview, text)
+        if not reply.entries and reply.message:
             with st.chat_message("user", avatar=":material/person:"):
                 st.markdown(escape(text))
             with st.chat_message("assistant", avatar=":material/record_voice_over:"):
-                with st.spinner("Grading your answer…"):
-                    try:
+                st.text(reply.message)
+    else:
+        pending = st.empty()
+        try:
+            with pending.container():
+                with st.chat_message("user", avatar=":material/person:"):
+                    st.markdown(escape(text))
+                with st.chat_message("assistant", avatar=":material/record_voice_over:"):
+                    with st.spinner("Grading your answer…"):
                         if spoken is not None:
                             engine.answer(interview, text, spoken)
                         else:
                             engine.handle(interview, text)
-                    finally:
-                        pending.empty()
+        finally:
+            # Only once the spinner has gone: clearing its place first crashes the page (a race in Streamlit).
+            pending.empty()
 
 
 # --- review ------------------------------------------------------------------------------------
