@@ -217,3 +217,10 @@ def typed_command(text: str | None) -> Command | None:
         return Command.parse(words[0])
     except ValueError:
         return None
+
+
+def planned_questions(interview: Interview) -> list[str]:
+    """The main questions of this interview: those asked so far, then the plan's next ones, up to its length."""
+    asked = list(interview.state.questions)
+    rest = [qid for qid in interview.plan.pool if qid not in interview.state.questions]
+    return (asked + rest)[: max(interview.setup.length, len(asked))]

@@ -13,7 +13,7 @@ import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from embeddings import Encoder, TextIndex, load_encoder
 from embeddings.background import BackgroundIndex
@@ -23,7 +23,7 @@ from interviewer.planner import Mode, Plan, Setup, SetupError, eligible, plan_ra
 from interviewer.schedule import question_order
 from interviewer.session import Grading, Interview, Reply
 from interviewer.store import DataFolderError, Store, StoreError
-from interviewer.tailor import JobMatcher, select
+from interviewer.tailor import JobCoverage, JobMatcher, select
 from interviewer.transcript import Command, EndReason, utc_now
 from interviewer.voice.delivery import analyse, expected_seconds
 from interviewer.voice.transcribe import Transcript
@@ -92,6 +92,10 @@ class Engine:
         ranked = chosen + spare[: max(0, policy.JD_POOL_FACTOR * setup.length - len(chosen))]
         return plan_ranked([m.question_id for m in ranked], self.bank, setup, recent,
                            {m.question_id: m.targets for m in ranked})
+
+    def job_coverage(self, job_description: str, question_ids: Sequence[str]) -> JobCoverage:
+        """Which requirements of a job description these questions cover, and which the bank cannot."""
+        return self.matcher().coverage(job_description, question_ids)
 
     def start(self, setup: Setup, *, clock: Callable[[], datetime] = utc_now) -> Interview:
         """A new interview, its first question asked and the session saved."""

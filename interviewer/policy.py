@@ -26,6 +26,8 @@ JD_TARGET_MIN_SIM = 0.30      # a job-description line this close to a question 
 JD_TARGET_MARGIN = 0.08       # ... when it is also within this margin of the question's best line
 JD_MAX_TARGETS = 2            # lines shown per question
 JD_MIN_LINE_WORDS = 3         # shorter lines (headings, "Requirements:") are not matched
+JD_LINE_WEIGHTS = {"core": 1.0, "other": 0.85, "plus": 0.45, "context": 0.2}   # by a line's centrality
+JD_COVER_MIN_SIM = 0.40       # a question this close to a requirement covers it (the bank's best is below: not at all)
 
 # --- summary ---------------------------------------------------------------------------------
 STRONG_AREA_SCORE10 = 7.0     # an area at or above this is listed among the strongest

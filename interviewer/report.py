@@ -13,6 +13,7 @@ from interviewer.feedback import Feedback, breakdown_text
 from interviewer.grade import Band
 from interviewer.markup import WARNING_MARK, Flavour, Mark, Tone, escape, highlight, number_label, quote
 from interviewer.summary import Summary
+from interviewer.tailor import JobCoverage
 from interviewer.transcript import AnswerGiven
 from interviewer.voice.delivery import COMFORT_WPM, LONG_PAUSE_SECONDS, DeliveryReport
 from interviewer.voice.summary import DeliverySummary
@@ -134,6 +135,23 @@ def indexing_label(done: int, total: int, eta: float | None) -> str:
         left = f"about {math.ceil(eta / 60)} min left"
     return (f"First run: preparing the question index, {done:,} of {total:,} texts ({left}). "
             "You can start now: answers are graded meanwhile, a little more slowly.")
+
+
+def coverage_md(coverage: JobCoverage, numbers: dict[str, int] | None = None) -> str:
+    """The job description's requirements: covered here (by which question), elsewhere in the bank, or not at all."""
+    numbers = numbers or {}
+    parts = []
+    if coverage.covered:
+        parts.append("**Requirements this interview covers**\n" + "\n".join(
+            f"- {escape(line)}" + (f" · question {numbers[qid]}" if qid in numbers else "")
+            for line, qid in coverage.covered))
+    if coverage.elsewhere:
+        parts.append("**In the question bank, not in this interview** (start another to practise them)\n"
+                     + "\n".join(f"- {escape(line)}" for line in coverage.elsewhere))
+    if coverage.beyond_bank:
+        parts.append("**The question bank cannot cover these** (prepare them another way)\n"
+                     + "\n".join(f"- {escape(line)}" for line in coverage.beyond_bank))
+    return "\n\n".join(parts)
 
 
 def prompt_md(message: Message) -> str:

@@ -15,7 +15,8 @@ from interviewer.planner import Mode, Setup
 from interviewer.session import Interview
 from interviewer.store import SessionInfo, Store
 from interviewer.summary import Summary, summary_of
-from interviewer.transcript import AnswerGiven, CommandUsed, Entry, InterviewEnded, entry_from_dict, parse_time
+from interviewer.transcript import (AnswerGiven, CommandUsed, Entry, InterviewEnded, QuestionAsked, entry_from_dict,
+                                    parse_time)
 from interviewer.voice.summary import DeliverySummary, delivery_summary
 
 HISTORY_LIMIT = 50
@@ -45,6 +46,11 @@ class SessionView:
     def from_interview(cls, interview: Interview) -> "SessionView":
         """A view of a live interview."""
         return cls.from_data(interview.to_dict())
+
+    @property
+    def question_ids(self) -> list[str]:
+        """The main questions asked, in order (a question asked again counts once)."""
+        return list(dict.fromkeys(e.question_id for e in self.entries if isinstance(e, QuestionAsked)))
 
     @property
     def ended(self) -> bool:

@@ -145,3 +145,55 @@ def test_input_from_a_stale_tab_is_applied_or_kept_with_the_reason(server):
         press(first, "End")
         first.get_by_role("heading", name="Review").wait_for()
         browser.close()
+
+
+# --- 3. job-description tailoring ----------------------------------------------------------------
+
+JOB = """Machine Learning Engineer, Growth
+
+Responsibilities:
+- Design and analyse A/B tests for new product features.
+- Evaluate our ranking models offline with NDCG and other ranking metrics.
+- Calibrate predicted probabilities of our churn classifier.
+
+Nice to have:
+- Experience with Bayesian statistics is a plus.
+- Fluent in Mandarin for our Shanghai office.
+
+We offer a competitive salary and 30 days of holiday."""
+TARGETS = re.compile(r"This question targets: “([^”]+)”")
+
+
+def test_a_job_description_is_covered_requirement_by_requirement(server, browser_page):
+    page = browser_page
+    page.goto(server["url"])
+    page.get_by_text("A job description").click()
+    page.get_by_role("textbox", name="Job description").fill(JOB)
+    page.get_by_label("Number of questions").fill("3")
+    page.get_by_label("Number of questions").press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Start the interview").click()
+    page.get_by_placeholder("Type your answer").wait_for()
+    settle(page)
+
+    # Each question is chosen for a different core requirement, never for a "nice to have".
+    firsts = []
+    for number in (1, 2, 3):
+        assert progress(page).startswith(f"Question {number} of 3")
+        found = TARGETS.search(page.locator(MSG).filter(has_text=f"Question {number} of 3").last.inner_text())
+        assert found, f"question {number} names no requirement"
+        firsts.append(found.group(1))
+        if number < 3:
+            press(page, "Skip")
+    assert len(set(firsts)) == 3, firsts
+    assert not any("is a plus" in line for line in firsts), firsts
+
+    # The set-up says which requirements the interview covers and which the bank cannot.
+    expander = page.get_by_text(re.compile(r"Job description: \d of \d requirements covered"))
+    covered, total = map(int, re.findall(r"(\d) of (\d)", expander.inner_text())[0])
+    assert covered >= 3 and total == 5                     # the title and the benefits are not requirements
+    expander.click()
+    details = page.locator('[data-testid="stExpander"]').filter(has_text="Requirements this interview covers")
+    summary = details.locator('[data-testid="stMarkdown"]').first.inner_text()
+    cannot = summary.split("The question bank cannot cover these")[1]
+    assert "Fluent in Mandarin" in cannot and "salary" not in summary

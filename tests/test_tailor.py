@@ -12,7 +12,7 @@ from interviewer.bank import load_bank
 from interviewer.engine import Engine
 from interviewer.planner import Setup, SetupError
 from interviewer.store import Store
-from interviewer.tailor import JobMatcher, job_lines, select
+from interviewer.tailor import Centrality, JobMatcher, job_lines, job_requirements, select
 
 NLP_JD = """Senior NLP Engineer
 About the role:
@@ -126,6 +126,49 @@ def test_selection_keeps_tracks_diverse(matcher, topic_bank):
     chosen = select(matcher.rank(RECSYS_JD), topic_bank, 4)
     tracks = [topic_bank.get(m.question_id).track.value for m in chosen]
     assert tracks.count("ml-system-design") <= 2 and len(chosen) == 4
+
+
+SECTIONS_JD = """Senior Recommendations Engineer
+Responsibilities:
+- Build collaborative filtering recommenders from implicit feedback.
+- Evaluate ranked recommendations offline with NDCG and recall at k.
+- Solve cold start for new users and new items.
+Nice to have
+- Knowing how a hash table handles collisions is a plus.
+Requirements:
+- Fluent in Mandarin for our Shanghai office.
+Benefits: 30 days of holiday and health insurance."""
+
+
+def test_lines_are_weighted_by_how_central_they_are():
+    found = {line.text: line.centrality for line in job_requirements(SECTIONS_JD)}
+    assert found["Senior Recommendations Engineer"] is Centrality.CONTEXT                 # the title
+    assert found["Solve cold start for new users and new items."] is Centrality.CORE
+    assert found["Knowing how a hash table handles collisions is a plus."] is Centrality.PLUS
+    assert found["Fluent in Mandarin for our Shanghai office."] is Centrality.CORE
+    assert found["Benefits: 30 days of holiday and health insurance."] is Centrality.CONTEXT
+    inline = {line.text: line.centrality for line in job_requirements("- Spark experience would be a plus.\n"
+                                                                       "- Ship ranking models to production.")}
+    assert list(inline.values()) == [Centrality.PLUS, Centrality.OTHER]
+    assert Centrality.CORE.weight > Centrality.OTHER.weight > Centrality.PLUS.weight > Centrality.CONTEXT.weight
+
+
+def test_a_nice_to_have_never_outranks_the_core_duties_and_questions_spread_over_them(matcher, topic_bank):
+    chosen = select(matcher.rank(SECTIONS_JD), topic_bank, 3)
+    assert {topic_bank.get(m.question_id).tags[0] for m in chosen} == {"recsys"}, chosen
+    firsts = [m.targets[0] for m in chosen]
+    assert len(set(firsts)) == 3 and not any("hash table" in line for line in firsts)
+
+
+def test_coverage_names_what_the_interview_covers_and_what_the_bank_cannot(matcher, topic_bank):
+    chosen = [m.question_id for m in select(matcher.rank(SECTIONS_JD), topic_bank, 3)]
+    coverage = matcher.coverage(SECTIONS_JD, chosen)
+    assert {line for line, _ in coverage.covered} >= {"Solve cold start for new users and new items."}
+    assert all(qid in chosen for _, qid in coverage.covered)
+    assert coverage.elsewhere == ("Knowing how a hash table handles collisions is a plus.",)   # cs-hash, not asked
+    assert coverage.beyond_bank == ("Fluent in Mandarin for our Shanghai office.",)
+    every = [line for line, _ in coverage.covered] + list(coverage.elsewhere) + list(coverage.beyond_bank)
+    assert not any("holiday" in line or line == "Senior Recommendations Engineer" for line in every)
 
 
 def test_an_empty_job_description_says_what_to_paste(matcher):

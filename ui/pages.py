@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import streamlit as st
 
 from interviewer import policy
 from interviewer.bank import Track
-from interviewer.chat import (ANSWER_LIMIT, NOT_SAVED, check_answer, messages, progress, stale_input,
-                              typed_command, unavailable)
+from interviewer.chat import (ANSWER_LIMIT, NOT_SAVED, check_answer, messages, planned_questions, progress,
+                              stale_input, typed_command, unavailable)
 from interviewer.charts import (CHART_HEIGHT, delivery_chart, point_chart, progress_chart, question_chart,
                                 track_chart)
 from embeddings.background import BackgroundIndex
@@ -15,12 +17,13 @@ from interviewer.engine import Engine
 from interviewer.export import file_stem, profile_json, to_json, to_markdown, to_pdf
 from interviewer.markup import escape
 from interviewer.planner import Level, Setup, SetupError
-from interviewer.report import areas_md, clock, delivery_table_md, indexing_label
+from interviewer.report import areas_md, clock, coverage_md, delivery_table_md, indexing_label
 from interviewer.review import SessionView, describe_setup, history, progress_points, track_counts
 from interviewer.identity import Identity
 from interviewer.session import Interview
 from interviewer.settings import Settings
 from interviewer.store import StoreError
+from interviewer.tailor import JobCoverage
 from interviewer.transcript import Command
 from interviewer.voice import Transcript
 from interviewer.voice.summary import delivery_points
@@ -95,12 +98,26 @@ def indexing_progress(build: BackgroundIndex | None) -> None:
         bar()
 
 
-def setup_caption(setup: Setup) -> None:
-    """The chosen set-up, on one line, and the job description behind an expander."""
+def setup_caption(setup: Setup, engine: Engine | None = None, question_ids: Sequence[str] = ()) -> None:
+    """The chosen set-up, on one line, and the job description behind an expander with what it covers."""
     st.caption(" · ".join(f"**{label}:** {escape(value)}" for label, value in describe_setup(setup)))
     if setup.job_description:
-        with st.expander("Job description"):
+        coverage = job_coverage(engine, setup.job_description, tuple(question_ids)) if engine else None
+        label = "Job description"
+        if coverage is not None:
+            total = len(coverage.covered) + len(coverage.elsewhere) + len(coverage.beyond_bank)
+            label += f": {len(coverage.covered)} of {total} requirements covered"
+        with st.expander(label):
+            if coverage is not None:
+                st.markdown(coverage_md(coverage, {qid: n for n, qid in enumerate(question_ids, 1)}))
+                st.divider()
             st.text(setup.job_description)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def job_coverage(_engine: Engine, job_description: str, question_ids: tuple[str, ...]) -> JobCoverage:
+    """The coverage of a job description by these questions (it encodes the description: kept per input)."""
+    return _engine.job_coverage(job_description, question_ids)
 
 
 # --- set-up ------------------------------------------------------------------------------------
@@ -196,7 +213,7 @@ def interview_page(engine: Engine, interview: Interview, owner: str | None = Non
         follow(len(interview.entries), interview.id)
         read_aloud(len(interview.entries))
     with head:
-        setup_caption(interview.setup)
+        setup_caption(interview.setup, engine, planned_questions(interview))
         now = progress(interview)
         st.progress(now.fraction, text=now.label())
         timer(now.seconds)
@@ -293,7 +310,7 @@ def send(engine: Engine, interview: Interview, text: str, spoken: Transcript | N
 def review_page(engine: Engine, view: SessionView) -> None:
     """Scores, charts, strongest and weakest areas, downloads, and the full transcript with feedback."""
     st.header("Review")
-    setup_caption(view.setup)
+    setup_caption(view.setup, engine, view.question_ids)
     s = view.summary
     cols = st.columns(4)
     cols[0].metric("Overall", f"{s.score10:.1f}/10" if s.score10 is not None else "–")
