@@ -32,6 +32,7 @@ class WeakSpot:
     due_at: datetime
     times_missed: int
     last_status: Status
+    last_seen: datetime | None = None     # when it was last answered, skipped or revealed
 
 
 def review(previous: PointState | None, status: Status, now: datetime) -> PointState:
@@ -51,10 +52,12 @@ def review(previous: PointState | None, status: Status, now: datetime) -> PointS
 
 
 def question_order(spots: Iterable[WeakSpot]) -> list[str]:
-    """Question ids to practise, most urgent first: lowest box, then earliest due, then most misses."""
+    """Question ids to practise, the most recent weak spot first: a point missed (or contradicted) last
+    time before one since answered better, then the latest, then the lowest box and the most misses."""
     best: dict[str, tuple] = {}
     for spot in spots:
-        key = (spot.box, spot.due_at, -spot.times_missed)
+        seen = -spot.last_seen.timestamp() if spot.last_seen is not None else 0.0
+        key = (spot.last_status is not Status.MISSED, seen, spot.box, -spot.times_missed)
         if spot.question_id not in best or key < best[spot.question_id]:
             best[spot.question_id] = key
     return sorted(best, key=lambda qid: (best[qid], qid))

@@ -336,7 +336,7 @@ class Store:
     def _update_points(self, conn: sa.Connection, interview: Interview, entry: Entry) -> None:
         """Move each key point of a main question through its Leitner box after an answer, skip or reveal."""
         if isinstance(entry, AnswerGiven) and entry.follow_up_id is None:
-            results = [(p.key_point_id, p.text, p.status) for p in entry.grade.points]
+            results = [(p.key_point_id, p.text, p.status) for p in entry.grade.points] + wrong_claims(interview, entry)
         elif (isinstance(entry, CommandUsed) and entry.done and entry.command in (Command.SKIP, Command.ANSWER)
               and entry.follow_up_id is None and entry.question_id in interview.bank):
             results = [(p.id, p.text, Status.MISSED) for p in interview.bank.get(entry.question_id).key_points]
@@ -370,12 +370,30 @@ class Store:
         query = sa.select(point_history).where(point_history.c.profile == profile, point_history.c.times_missed > 0)
         if due_only:
             query = query.where(point_history.c.due_at <= _db_time(now or utc_now()))
-        query = query.order_by(point_history.c.box, point_history.c.due_at, point_history.c.times_missed.desc(),
-                               point_history.c.question_id, point_history.c.key_point_id)
+        query = query.order_by(point_history.c.last_seen.desc(), point_history.c.box,
+                               point_history.c.times_missed.desc(), point_history.c.question_id,
+                               point_history.c.key_point_id)
         with self._tx("read weak spots") as conn:
             rows = conn.execute(query).all()
-        return [WeakSpot(r.question_id, r.key_point_id, repair(r.text), r.box, _aware(r.due_at), r.times_missed,
-                         Status(r.last_status)) for r in rows]
+        spots = [WeakSpot(r.question_id, r.key_point_id, repair(r.text), r.box, _aware(r.due_at), r.times_missed,
+                          Status(r.last_status), _aware(r.last_seen)) for r in rows]
+        return sorted(spots, key=lambda spot: spot.last_status is not Status.MISSED)   # stable: recency kept
+
+
+def wrong_claims(interview: Interview, entry: AnswerGiven) -> list[tuple[str, str, Status]]:
+    """A misconception the answer asserted, as a point to practise again: the key point it contradicts
+    when it names one (and the answer did not cover), else the misconception itself, studied by its correction."""
+    covered = {p.key_point_id for p in entry.grade.points if p.status is not Status.MISSED}
+    question = interview.bank.get(entry.question_id) if entry.question_id in interview.bank else None
+    claims = [m.claim for m in question.misconceptions] if question is not None else []
+    out = []
+    for hit in entry.grade.misconceptions:
+        if hit.key_point_id is not None and hit.key_point_id not in covered:
+            continue          # already scheduled as a miss
+        number = (claims.index(hit.claim) + 1 if hit.claim in claims
+                  else hashlib.sha256(hit.claim.encode()).hexdigest()[:8])
+        out.append((f"misconception-{number}", f"Correct this: {hit.correction}", Status.MISSED))
+    return out
 
 
 def _owned(session_id: str, owner: str | None) -> tuple:

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from interviewer.bank import Bank, check_folders
-from interviewer.grade import Band, Flag, FlagNote, Grade, PointResult, Span, Status
+from interviewer.grade import Band, Flag, FlagNote, Grade, MisconceptionHit, PointResult, Span, Status
 
 TRACKS = {"ml-fundamentals": "mlf", "evaluation-metrics": "eval"}
 LEVELS = ("junior", "mid", "senior")
@@ -81,7 +81,11 @@ class KeywordGrader:
         total = sum(p.weight for p in rubric.key_points)
         score = round(sum(p.weight for p in points if p.status is Status.COVERED) / total, 4)
         band = Band.STRONG if score >= 0.7 else Band.ADEQUATE if score >= 0.45 else Band.WEAK
-        return Grade(score, band, tuple(points), (), (), len(answer), len(answer))
+        wrong = ()
+        if "wrongly" in words and rubric.misconceptions:      # asserts the rubric's first misconception
+            claim = rubric.misconceptions[0]
+            wrong = (MisconceptionHit(claim.claim, claim.correction, 0.9, Span(0, len(answer), answer)),)
+        return Grade(score, band, tuple(points), wrong, (), len(answer), len(answer))
 
 
 class Clock:

@@ -197,3 +197,49 @@ def test_a_job_description_is_covered_requirement_by_requirement(server, browser
     summary = details.locator('[data-testid="stMarkdown"]').first.inner_text()
     cannot = summary.split("The question bank cannot cover these")[1]
     assert "Fluent in Mandarin" in cannot and "salary" not in summary
+
+
+# --- 4. weak-spot practice -----------------------------------------------------------------------
+
+
+def test_weak_spot_practice_starts_with_the_latest_and_includes_what_was_said_wrong(server, browser_page):
+    from datetime import timedelta
+
+    from fakes import Clock, KeywordGrader
+    from interviewer.bank import load_bank
+    from interviewer.engine import Engine
+    from interviewer.planner import Plan, Setup
+    from interviewer.session import Interview
+    from interviewer.store import Store
+    from interviewer.transcript import utc_now
+
+    bank = load_bank(server["bank"], replace=True)
+    engine = Engine(bank, KeywordGrader(), Store(f"sqlite:///{server['data'] / 'interviewer.sqlite3'}"))
+    clock = Clock(utc_now() - timedelta(hours=3))
+    old, wrong, recent = [q for q in bank if q.misconceptions][:3]
+    every_point_but_a_wrong_claim = " ".join(p.id for p in wrong.key_points) + " wrongly"
+    for question, answer_text in ((old, "I don't know"), (wrong, every_point_but_a_wrong_claim),
+                                  (recent, "I don't know")):       # an hour apart, in this order
+        interview = Interview.begin(bank, engine.grader, Setup(length=1, profile="weakling"),
+                                    Plan((question.id,), rotate_tracks=False), clock=clock)
+        engine.store.create_session(interview)
+        engine.handle(interview, answer_text)
+        clock.advance(3600)
+    engine.store.close()
+
+    page = browser_page
+    page.goto(server["url"] + "?profile=weakling")
+    page.get_by_text("My weak spots").click()
+    page.get_by_text("the most recent first").wait_for()
+    page.get_by_label("Number of questions").fill("3")
+    page.get_by_label("Number of questions").press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Start the interview").click()
+    page.get_by_placeholder("Type your answer").wait_for()
+    settle(page)
+    asked = []
+    for number in (1, 2, 3):
+        asked.append(waiting_question(page, bank).id)
+        if number < 3:
+            press(page, "Skip")
+    assert asked == [recent.id, wrong.id, old.id]

@@ -242,6 +242,25 @@ def test_weak_spots_are_scheduled_missed_first(engine, store, bank):
     assert answered not in due_now                       # answered well: it comes back later
 
 
+def test_weak_spots_come_most_recent_first_and_include_what_was_said_wrong(engine, store, bank):
+    clock = Clock()
+    done = []
+    for answer in ("I don't know", "alpha beta gamma, wrongly", "I don't know"):    # old miss, misconception, new miss
+        interview = engine.start(Setup(tracks=("ml-fundamentals",), length=1, seed=len(done)), clock=clock)
+        while interview.current.question_id in done:
+            engine.command(interview, "skip")
+        done.append(interview.current.question_id)
+        engine.handle(interview, answer)
+        clock.advance(3600)
+    old, wrong, recent = done
+    spots = store.weak_spots("me", clock())
+    assert [s.question_id for s in spots][0] == recent
+    said = [s for s in spots if s.question_id == wrong]
+    assert [s.key_point_id for s in said] == ["misconception-1"] and said[0].text.startswith("Correct this: ")
+    practice = engine.start(Setup(weak_spots=True, length=3), clock=clock)
+    assert list(practice.plan.pool[:3]) == [recent, wrong, old]
+
+
 def test_weak_spot_practice_needs_history(engine):
     with pytest.raises(SetupError, match="no weak spots yet for profile 'me'"):
         engine.start(Setup(weak_spots=True))

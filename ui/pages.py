@@ -146,7 +146,8 @@ def setup_page(engine: Engine, profile: str) -> None:
                                       help="Adaptive starts at mid and moves up after strong answers, down after weak ones.")
     length = st.number_input("Number of questions", 1, policy.MAX_LENGTH, policy.DEFAULT_LENGTH, key="setup_length")
     if source == "weak":
-        st.caption("Questions whose key points you missed before, the most recently missed first.")
+        st.caption("Questions whose key points you missed, or where you said something wrong, the most recent "
+                   "first.")
     if st.button("Start the interview", type="primary", icon=":material/play_arrow:"):
         if source == "job" and not job.strip():
             raise SetupError("paste a job description first (the role's responsibilities and requirements), "
