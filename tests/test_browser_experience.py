@@ -243,3 +243,36 @@ def test_weak_spot_practice_starts_with_the_latest_and_includes_what_was_said_wr
         if number < 3:
             press(page, "Skip")
     assert asked == [recent.id, wrong.id, old.id]
+
+
+# --- 5. a phone: the header stays in sight ---------------------------------------------------------
+
+IN_SIGHT = """sel => { const el = document.querySelector(sel);
+  if (!el) return 'missing';
+  const r = el.getBoundingClientRect();
+  if (r.height === 0 || r.top < 0 || r.bottom > window.innerHeight) return 'out of view: ' + r.top + '..' + r.bottom;
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + Math.min(r.height / 2, 8));
+  return el.contains(hit) ? 'ok' : 'covered by ' + (hit && (hit.className || hit.tagName)); }"""
+
+
+def test_on_a_phone_the_question_progress_and_timer_stay_in_sight_while_typing(server):
+    from interviewer.bank import load_bank
+    from playwright.sync_api import sync_playwright
+
+    bank = load_bank(server["bank"], replace=True)
+    with sync_playwright() as p:
+        browser, page = launch(p, viewport={"width": 390, "height": 844})
+        start(page, server["url"], length=2)
+        answer(page, waiting_question(page, bank).reference_answer)    # a long transcript to scroll
+        while "follow-up" in progress(page):
+            press(page, "Skip")
+        question = waiting_question(page, bank)
+        page.get_by_placeholder("Type your answer").fill("\n".join(["A long answer, line by line."] * 8))
+        page.mouse.move(195, 400)
+        page.mouse.wheel(0, 20_000)                                      # to the bottom of the transcript
+        page.wait_for_timeout(800)
+        for selector in ('.st-key-iv-head [data-testid="stProgress"]', ".iv-timer", ".st-key-iv-prompt"):
+            assert page.evaluate(IN_SIGHT, selector) == "ok", selector
+        shown = " ".join(page.locator(".st-key-iv-prompt").inner_text().split())
+        assert shown and " ".join(question.question.split()).startswith(shown[:40])
+        browser.close()

@@ -44,7 +44,10 @@ _FOLLOW = """
   setTimeout(function () {{
     var all = document.querySelectorAll('[data-testid="stChatMessage"]');
     if (!all.length) {{ return; }}
-    all[all.length - 1].scrollIntoView({{block: "start", behavior: "instant"}});
+    var head = document.querySelector('.st-key-iv-head');      // the sticky header must not hide it
+    var last = all[all.length - 1];
+    last.style.scrollMarginTop = (head ? head.getBoundingClientRect().height + 70 : 0) + 'px';
+    last.scrollIntoView({{block: "start", behavior: "instant"}});
   }}, 150);
 }})();
 </script>
@@ -55,3 +58,27 @@ def follow(count: int, session: str) -> None:
     """Scroll the page to the newest chat message whenever the transcript has grown."""
     safe = "".join(ch for ch in session if ch.isalnum() or ch == "-")   # a uuid; never raw URL text in a script
     st.html(_FOLLOW.format(count=int(count), session=safe), unsafe_allow_javascript=True)
+
+
+# The interview's header (progress, timer, the waiting question) stays in sight while the page scrolls
+# and the input grows; 3.75rem is Streamlit's own top bar. On a phone the question is cut to three lines.
+_STICKY = """
+<style>
+[data-testid="stLayoutWrapper"]:has(> .st-key-iv-head) {{ position: sticky; top: 3.75rem; z-index: 99;
+  background-color: {background} !important; padding: 0.25rem 0 0.4rem;
+  border-bottom: 1px solid rgba(128, 128, 128, 0.3); }}
+.st-key-iv-prompt p {{ margin: 0; display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 4;
+  overflow: hidden; }}
+@media (max-width: 640px) {{
+  [data-testid="stLayoutWrapper"]:has(> .st-key-iv-head) {{ top: 3rem; }}
+  .st-key-iv-prompt p {{ -webkit-line-clamp: 3; font-size: 0.85rem; }}
+  .st-key-iv-controls [data-testid="stCaptionContainer"] {{ display: none; }}
+}}
+</style>
+"""
+
+
+def sticky_header() -> None:
+    """Keep the interview's header (key ``iv-head``) pinned under the top bar, in the theme's background."""
+    dark = getattr(getattr(st.context, "theme", None), "type", None) == "dark"
+    st.html(_STICKY.format(background="#0e1117" if dark else "#ffffff"))

@@ -29,7 +29,7 @@ from interviewer.voice import Transcript
 from interviewer.voice.summary import delivery_points
 from ui.auth import signed_in_as
 from ui.bubbles import bubbles
-from ui.live import follow, timer
+from ui.live import follow, sticky_header, timer
 from ui.voice import read_aloud, voice_answer
 
 KEY = "interview"          # the one session-state key that holds the live Interview
@@ -180,7 +180,7 @@ def controls(interview: Interview) -> tuple[str | None, Command | None]:
     """The buttons and the chat input, pinned to the bottom; returns what the candidate sent."""
     reasons = unavailable(interview)
     clicked = None
-    with st.bottom:
+    with st.bottom, st.container(key="iv-controls"):
         row = st.container(horizontal=True, gap="small", vertical_alignment="center")
         for command, label, icon in BUTTONS:
             if row.button(label, icon=icon, key=f"cmd_{command.value}", disabled=reasons[command] is not None,
@@ -192,8 +192,9 @@ def controls(interview: Interview) -> tuple[str | None, Command | None]:
 
 
 def interview_page(engine: Engine, interview: Interview, owner: str | None = None) -> None:
-    """The chat: header with progress and timer, the transcript, and the input."""
-    head = st.container()
+    """The chat: header with progress, timer and the waiting question (pinned), the transcript, and the input."""
+    about = st.container()
+    head = st.container(key="iv-head")
     board = st.empty()          # the transcript; redrawn in place when another tab moved the interview on
     live = st.container()       # the answer being graded, replies that are not saved, notices
     voice = st.container()
@@ -213,11 +214,15 @@ def interview_page(engine: Engine, interview: Interview, owner: str | None = Non
                     bubbles(messages(interview.entries, interview.setup.length), engine.bank)
         follow(len(interview.entries), interview.id)
         read_aloud(len(interview.entries))
-    with head:
+    with about:
         setup_caption(interview.setup, engine, planned_questions(interview))
+    with head:
+        sticky_header()
         now = progress(interview)
         st.progress(now.fraction, text=now.label())
         timer(now.seconds)
+        if interview.current is not None:
+            st.container(key="iv-prompt").markdown(escape(interview.current.text))
 
 
 def act(engine: Engine, interview: Interview, text: str | None, clicked: Command | None,
