@@ -1,7 +1,9 @@
 """Streamlit front end: renders the interview and forwards input; every decision lives in interviewer/.
 
 The URL says where you are (``?session=<id>``, ``?view=history``, ``?profile=<name>``), so a reload
-or a reopened link lands on the same page, and the interview resumes from the store.
+or a reopened link lands on the same page, and the interview resumes from the store. An interview
+that has ended opens on its review, except right after its last turn (``&view=finished``): then the
+chat stays, with the last feedback in sight, and offers the review.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def main() -> None:
         pages.history_page(live, profile)
     elif session_id:
         interview = pages.live_interview(live, session_id, owner)
-        if interview.is_over:
+        if interview.is_over and st.query_params.get("view") != pages.FINISHED:
             pages.review_page(live, SessionView.from_interview(interview))
         else:
             pages.interview_page(live, interview, owner)

@@ -221,6 +221,8 @@ def test_the_review_has_scores_charts_areas_and_downloads(env):
     while at.chat_input:                                     # a follow-up may come: skip it
         at = button(at, "Skip").click().run()
     no_errors(at)
+    assert at.query_params["view"] == "finished"             # the last feedback first, then the review
+    at = button(at, "See your review").click().run()
     assert at.header[0].value == "Review"
     assert [m.label for m in at.metric][:2] == ["Overall", "Questions"]
     assert {"Markdown", "JSON", "PDF"} <= {d.label for d in at.get("download_button")}

@@ -258,6 +258,7 @@ def test_a_whole_interview_in_the_browser(server, page):
     assert "0.0/10" in dont_know
     while page.get_by_placeholder("Type your answer").count():
         press(page, "Skip")
+    press(page, "See your review")
 
     # The review: scores, charts, areas, downloads, transcript.
     page.get_by_role("tab", name="Per key point").wait_for()

@@ -276,3 +276,27 @@ def test_on_a_phone_the_question_progress_and_timer_stay_in_sight_while_typing(s
         shown = " ".join(page.locator(".st-key-iv-prompt").inner_text().split())
         assert shown and " ".join(question.question.split()).startswith(shown[:40])
         browser.close()
+
+
+# --- 6. the last feedback, then the review -------------------------------------------------------
+
+
+def test_after_the_last_answer_its_feedback_is_shown_then_the_review_offered(server, browser_page):
+    from interviewer.bank import load_bank
+
+    bank = load_bank(server["bank"], replace=True)
+    page = browser_page
+    start(page, server["url"], length=1)
+    answer(page, waiting_question(page, bank).reference_answer)
+    while page.get_by_placeholder("Type your answer").count():       # follow-ups: answer them too
+        answer(page, "I would compare it with a baseline and check the result on held-out data.")
+    assert "view=finished" in page.url
+    page.get_by_text("That's the end of the interview.").wait_for()
+    last = page.locator(MSG).filter(has_text=SCORE).last
+    assert page.evaluate("el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }",
+                         last.element_handle())                     # the last feedback is in sight
+    assert page.get_by_role("heading", name="Review").count() == 0
+    press(page, "See your review")
+    page.get_by_role("heading", name="Review").wait_for()
+    page.reload()                                                    # the review's URL opens the review
+    page.get_by_role("heading", name="Review").wait_for()

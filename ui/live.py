@@ -45,7 +45,7 @@ _FOLLOW = """
     var all = document.querySelectorAll('[data-testid="stChatMessage"]');
     if (!all.length) {{ return; }}
     var head = document.querySelector('.st-key-iv-head');      // the sticky header must not hide it
-    var last = all[all.length - 1];
+    var last = all[Math.min({focus}, all.length - 1)];
     last.style.scrollMarginTop = (head ? head.getBoundingClientRect().height + 70 : 0) + 'px';
     last.scrollIntoView({{block: "start", behavior: "instant"}});
   }}, 150);
@@ -54,10 +54,11 @@ _FOLLOW = """
 """
 
 
-def follow(count: int, session: str) -> None:
-    """Scroll the page to the newest chat message whenever the transcript has grown."""
+def follow(count: int, session: str, focus: int | None = None) -> None:
+    """Scroll the page to the newest chat message (or the ``focus``-th) whenever the transcript has grown."""
     safe = "".join(ch for ch in session if ch.isalnum() or ch == "-")   # a uuid; never raw URL text in a script
-    st.html(_FOLLOW.format(count=int(count), session=safe), unsafe_allow_javascript=True)
+    at = int(focus) if focus is not None else 1_000_000
+    st.html(_FOLLOW.format(count=int(count), session=safe, focus=at), unsafe_allow_javascript=True)
 
 
 # The interview's header (progress, timer, the waiting question) stays in sight while the page scrolls

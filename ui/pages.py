@@ -10,6 +10,7 @@ from interviewer import policy
 from interviewer.bank import Track
 from interviewer.chat import (ANSWER_LIMIT, NOT_SAVED, check_answer, messages, planned_questions, progress,
                               stale_input, typed_command, unavailable)
+from interviewer.chat import Kind as MessageKind
 from interviewer.charts import (CHART_HEIGHT, delivery_chart, point_chart, progress_chart, question_chart,
                                 track_chart)
 from embeddings.background import BackgroundIndex
@@ -33,6 +34,7 @@ from ui.live import follow, sticky_header, timer
 from ui.voice import read_aloud, voice_answer
 
 KEY = "interview"          # the one session-state key that holds the live Interview
+FINISHED = "finished"      # ?view= for an interview that has just ended: its chat, then the review
 BANK_ISSUES_SHOWN = 10
 SOURCES = {"tracks": "Tracks", "job": "A job description", "weak": "My weak spots"}
 BUTTONS = [(Command.HINT, "Hint", ":material/lightbulb:"), (Command.SKIP, "Skip", ":material/skip_next:"),
@@ -177,9 +179,21 @@ def live_interview(engine: Engine, session_id: str, owner: str | None = None) ->
 
 
 def controls(interview: Interview) -> tuple[str | None, Command | None]:
-    """The buttons and the chat input, pinned to the bottom; returns what the candidate sent."""
+    """The buttons and the chat input, pinned to the bottom; returns what the candidate sent.
+
+    Once the interview is over: the way to the review, and Retry where it still applies.
+    """
     reasons = unavailable(interview)
     clicked = None
+    if interview.is_over:
+        with st.bottom, st.container(key="iv-controls", horizontal=True, gap="small"):
+            if st.button("See your review", type="primary", icon=":material/insights:", key="see_review"):
+                go(session=interview.id)
+            if reasons[Command.RETRY] is None and st.button("Retry", icon=":material/replay:",
+                                                            key=f"cmd_{Command.RETRY.value}",
+                                                            help=BUTTON_HELP[Command.RETRY]):
+                clicked = Command.RETRY
+        return None, clicked
     with st.bottom, st.container(key="iv-controls"):
         row = st.container(horizontal=True, gap="small", vertical_alignment="center")
         for command, label, icon in BUTTONS:
@@ -199,20 +213,24 @@ def interview_page(engine: Engine, interview: Interview, owner: str | None = Non
     live = st.container()       # the answer being graded, replies that are not saved, notices
     voice = st.container()
     text, clicked = controls(interview)
+    shown = messages(interview.entries, interview.setup.length)
     with board.container():
-        bubbles(messages(interview.entries, interview.setup.length), engine.bank)
+        bubbles(shown, engine.bank)
     with voice:
         spoken = voice_answer(interview) if clicked is None else None
     with live:
         if text is not None or clicked is not None or spoken:
             seen = interview
             interview, grew = act(engine, interview, text, clicked, spoken, owner)
+            if grew and interview.is_over and clicked is not Command.END:
+                go(session=interview.id, view=FINISHED)    # the last feedback stays in sight; the review is offered
             if grew:
-                st.rerun()    # redraw everything (buttons included) from the new state; the review if it ended
+                st.rerun()    # redraw everything (buttons included) from the new state; the review after End
             if interview is not seen:
                 with board.container():
                     bubbles(messages(interview.entries, interview.setup.length), engine.bank)
-        follow(len(interview.entries), interview.id)
+        last_feedback = [i for i, m in enumerate(shown) if m.kind is MessageKind.FEEDBACK][-1:]
+        follow(len(interview.entries), interview.id, last_feedback[0] if interview.is_over and last_feedback else None)
         read_aloud(len(interview.entries))
     with about:
         setup_caption(interview.setup, engine, planned_questions(interview))
