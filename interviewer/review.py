@@ -14,6 +14,7 @@ from interviewer.bank import TRACK_TITLES, Bank, Track
 from interviewer.planner import Mode, Setup
 from interviewer.session import Interview
 from interviewer.store import SessionInfo, Store
+from interviewer.state import Outcome
 from interviewer.summary import Summary, summary_of
 from interviewer.transcript import (AnswerGiven, CommandUsed, Entry, InterviewEnded, QuestionAsked, entry_from_dict,
                                     parse_time)
@@ -118,8 +119,9 @@ class HistoryRow:
 
     info: SessionInfo
     tracks: tuple[tuple[str, float], ...]   # (track title, mean score out of 10)
-    answered: int
+    answered: int                            # main questions answered (not skipped, not revealed)
     delivery: DeliverySummary | None = None  # when some answers were spoken
+    gave_up: int = 0                         # main questions skipped or revealed
 
 
 def history(store: Store, profile: str, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
@@ -127,8 +129,10 @@ def history(store: Store, profile: str, limit: int = HISTORY_LIMIT) -> list[Hist
     rows = []
     for info in store.list_sessions(profile, limit):
         view = SessionView.from_data(store.session_data(info.id))
+        outcomes = [q.outcome for q in view.summary.questions]
         rows.append(HistoryRow(info, tuple((a.area, a.score10) for a in view.summary.tracks),
-                               sum(1 for q in view.summary.questions if q.score10 is not None), view.delivery))
+                               outcomes.count(Outcome.ANSWERED.value), view.delivery,
+                               outcomes.count(Outcome.SKIPPED.value) + outcomes.count(Outcome.REVEALED.value)))
     return rows
 
 

@@ -103,6 +103,8 @@ class Summary:
             lines.append("Strongest: " + ", ".join(f"{a.area} ({a.score10:.1f})" for a in self.strongest))
         for area in self.weakest:
             lines.append(f"Work on {area.area} ({area.score10:.1f}): {area.next_step}")
+        if self.weakest:
+            lines.append("Weak-spot practice: interviewer practice --weak-spots")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -162,7 +164,7 @@ def _next_step(records: list[QuestionRecord]) -> str:
     if gave_up:
         numbers = ", ".join(f"Q{r.number}" for r in gave_up)
         steps.append(f"study the model answer to {numbers} and explain it aloud in your own words")
-    steps.append("then practise it again with weak-spot practice (`interviewer practice --weak-spots`)")
+    steps.append("then practise it again with weak-spot practice")
     text = "; ".join(steps)
     return text[0].upper() + text[1:] + "."
 

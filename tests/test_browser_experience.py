@@ -300,3 +300,32 @@ def test_after_the_last_answer_its_feedback_is_shown_then_the_review_offered(ser
     page.get_by_role("heading", name="Review").wait_for()
     page.reload()                                                    # the review's URL opens the review
     page.get_by_role("heading", name="Review").wait_for()
+
+
+# --- 7. the review and the history say what happened --------------------------------------------
+
+
+def test_the_review_offers_weak_spot_practice_and_the_history_counts_only_answers(server, browser_page):
+    page = browser_page
+    page.goto(server["url"] + "?profile=skipper")
+    start(page, server["url"] + "?profile=skipper", length=2)
+    press(page, "Skip")
+    press(page, "Skip")
+    press(page, "See your review")
+    page.get_by_role("heading", name="Review").wait_for()
+    areas = page.locator('[data-testid="stMarkdown"]').filter(has_text="Weakest areas").inner_text()
+    assert "weak-spot practice" in areas
+    assert "`" not in areas and "interviewer practice" not in page.inner_text("body")
+
+    page.get_by_role("button", name="History").click()
+    page.get_by_role("button", name="Review").first.wait_for()
+    settle(page)
+    assert page.get_by_text("0/2 answered · 2 skipped or revealed").count() == 1
+
+    page.get_by_role("button", name="Review").first.click()
+    page.get_by_role("heading", name="Review").wait_for()
+    press(page, "Practise my weak spots")
+    page.get_by_placeholder("Type your answer").wait_for()
+    settle(page)
+    assert progress(page).startswith("Question 1 of")
+    assert "practice my weak spots" in " ".join(page.inner_text("body").split()).lower()

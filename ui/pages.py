@@ -350,6 +350,12 @@ def review_page(engine: Engine, view: SessionView) -> None:
         else:
             tabs[2].info("No graded key points yet.")
     st.markdown(areas_md(s))
+    if s.weakest and st.button("Practise my weak spots", icon=":material/fitness_center:", key="practise_weak",
+                               help="A new interview on the key points you missed and what you got wrong"):
+        with st.spinner("Choosing your questions…"):
+            interview = engine.start(Setup(weak_spots=True, profile=view.setup.profile))
+        st.session_state[KEY] = interview
+        go(session=interview.id)
     if view.delivery is not None:
         st.subheader("Delivery of your spoken answers")
         st.markdown(delivery_table_md(view.delivery))
@@ -397,8 +403,9 @@ def history_page(engine: Engine, profile: str) -> None:
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
             score = f"{info.score10:.1f}/10" if info.score10 is not None else "–"
             tracks = ", ".join(f"{escape(name)} {value:.1f}" for name, value in row.tracks)
+            gave_up = f" · {row.gave_up} skipped or revealed" if row.gave_up else ""
             st.markdown(f"**{info.created_at.astimezone():%Y-%m-%d %H:%M}** · {score} · {row.answered}/{info.setup.length} "
-                        f"answered · {escape(info.status)}  \n"
+                        f"answered{gave_up} · {escape(info.status)}  \n"
                         + " · ".join(f"{label}: {escape(value)}" for label, value in describe_setup(info.setup)
                                      if label != "Profile")
                         + (f"  \nBy track: {tracks}" if tracks else ""), width="stretch")
