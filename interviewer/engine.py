@@ -138,6 +138,17 @@ class Engine:
                       and self.bank.get(prompt.question_id).kind is Kind.BEHAVIORAL)
         return expected_seconds(behavioral, follow_up=prompt is not None and prompt.follow_up_id is not None)
 
+    def time_target(self, interview: Interview, targets: tuple[int, int] | None = None) -> int | None:
+        """The gentle time target, in seconds, for the waiting prompt: a story's is longer; None when off."""
+        prompt = interview.current
+        if prompt is None:
+            return None
+        technical, story = targets if targets is not None else settings.load().time_targets
+        behavioral = (prompt.follow_up_id is None and prompt.question_id in self.bank
+                      and self.bank.get(prompt.question_id).kind is Kind.BEHAVIORAL)
+        seconds = story if behavioral else technical
+        return seconds or None
+
     def command(self, interview: Interview, command: Command | str) -> Reply:
         """Run a command (a UI button) and save it."""
         return self._saved(interview, lambda: interview.command(command))

@@ -29,6 +29,7 @@ class Settings:
     auth: str = "none"                      # none | oidc | header: see interviewer.identity.AuthMode
     auth_header: str | None = None          # header mode: the header that names the user
     allowed_domains: tuple[str, ...] = ()   # sign-in: e-mail domains let in; empty lets every account in
+    time_targets: tuple[int, int] = (120, 180)   # seconds: a technical answer, a story; 0 shows none
 
 
 def data_dir() -> Path:
@@ -75,6 +76,8 @@ def load() -> Settings:
       (header mode only, and required there).
     - ``INTERVIEWER_ALLOWED_DOMAINS``: comma-separated e-mail domains allowed to sign in
       (e.g. ``uni.example,lab.example``); unset lets every signed-in account in.
+    - ``INTERVIEWER_TIME_TARGET``: the gentle time target per answer, in minutes, technical then
+      story (behavioral), e.g. ``2,3`` (the default); ``0`` or ``off`` shows none.
     """
     folder = data_dir()
     bank = os.environ.get("INTERVIEWER_BANK")
@@ -96,7 +99,26 @@ def load() -> Settings:
         auth_header=(os.environ.get("INTERVIEWER_AUTH_HEADER") or "").strip() or None,
         allowed_domains=tuple(d.strip().lower().lstrip("@") for d in
                               (os.environ.get("INTERVIEWER_ALLOWED_DOMAINS") or "").split(",") if d.strip()),
+        time_targets=_time_targets(os.environ.get("INTERVIEWER_TIME_TARGET")),
     )
+
+
+def _time_targets(raw: str | None) -> tuple[int, int]:
+    """Seconds for a technical answer and a story from "2,3" (minutes); one number sets both; 0/off: none."""
+    default = (120, 180)
+    text = (raw or "").strip().lower()
+    if not text:
+        return default
+    if text in ("0", "off", "none", "no"):
+        return (0, 0)
+    try:
+        minutes = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        return default
+    if not minutes or len(minutes) > 2 or any(m < 0 for m in minutes):
+        return default
+    technical, story = (minutes * 2)[:2]
+    return (round(technical * 60), round(story * 60))
 
 
 def _threads(raw: str | None) -> int:

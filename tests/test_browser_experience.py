@@ -329,3 +329,19 @@ def test_the_review_offers_weak_spot_practice_and_the_history_counts_only_answer
     settle(page)
     assert progress(page).startswith("Question 1 of")
     assert "practice my weak spots" in " ".join(page.inner_text("body").split()).lower()
+
+
+# --- 8. a gentle time target --------------------------------------------------------------------------
+
+
+def test_the_timer_shows_a_gentle_target_and_says_when_it_is_past(server, browser_page, tmp_path):
+    from apphelp import app_env
+
+    page = browser_page
+    start(page, server["url"], length=1)
+    assert "aim for about 2 min" in page.locator(".iv-timer").inner_text()      # the default, a technical bank
+
+    env = {**app_env(server["bank"], tmp_path / "data"), "INTERVIEWER_TIME_TARGET": "0.05"}   # 3 seconds
+    with running_app(tmp_path, env) as url:
+        start(page, url, length=1)
+        page.get_by_text(re.compile("past the .*-minute target: wrap up")).wait_for()

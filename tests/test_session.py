@@ -511,3 +511,30 @@ def test_input_from_a_stale_view_applies_only_while_its_question_waits(bank):
     assert stale_input(seen, latest, Command.END) is None   # End still applies
     latest.end()
     assert "was ended in another tab" in stale_input(seen, latest, Command.END)
+
+
+@pytest.mark.parametrize(("raw", "targets"), [(None, (120, 180)), ("2,3", (120, 180)), ("1.5", (90, 90)),
+                                              ("off", (0, 0)), ("0", (0, 0)), ("soon", (120, 180)),
+                                              ("1,2,3", (120, 180)), ("-1", (120, 180))])
+def test_time_targets_come_from_one_setting(monkeypatch, raw, targets):
+    from interviewer import settings
+
+    if raw is None:
+        monkeypatch.delenv("INTERVIEWER_TIME_TARGET", raising=False)
+    else:
+        monkeypatch.setenv("INTERVIEWER_TIME_TARGET", raw)
+    assert settings.load().time_targets == targets
+
+
+def test_a_story_gets_a_longer_time_target_than_a_technical_answer(tmp_path):
+    from interviewer.bank import Kind, load_bank
+    from interviewer.engine import Engine
+    from interviewer.store import Store
+
+    shipped = load_bank(strict=False)
+    engine = Engine(shipped, KeywordGrader(), Store(), data_dir=tmp_path)
+    technical = next(q for q in shipped if q.kind is Kind.TECHNICAL)
+    story = next(q for q in shipped if q.kind is Kind.BEHAVIORAL)
+    assert engine.time_target(ordered(shipped, technical.id), (120, 180)) == 120
+    assert engine.time_target(ordered(shipped, story.id), (120, 180)) == 180
+    assert engine.time_target(ordered(shipped, story.id), (0, 0)) is None

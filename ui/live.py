@@ -9,11 +9,13 @@ from interviewer.report import clock
 # Only numbers we computed go into this snippet: never any text a candidate typed.
 _TEMPLATE = """
 <div class="iv-timer" style="font-size:0.9rem;opacity:0.8;font-variant-numeric:tabular-nums">
-  Time on this question: <span class="iv-timer-value">{shown}</span>
+  Time on this question: <span class="iv-timer-value">{shown}</span><span class="iv-target"></span>
 </div>
 <script>
 (function () {{
   var base = Date.now() - {elapsed_ms};
+  var target = {target};          // seconds; 0: no target
+  var minutes = Math.round(target / 6) / 10;
   if (window.__ivTimer) {{ clearInterval(window.__ivTimer); }}
   function tick() {{
     var els = document.querySelectorAll('.iv-timer-value');
@@ -21,6 +23,13 @@ _TEMPLATE = """
     var s = Math.max(0, Math.floor((Date.now() - base) / 1000));
     var text = Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
     els.forEach(function (el) {{ el.textContent = text; }});
+    document.querySelectorAll('.iv-target').forEach(function (el) {{
+      if (!target) {{ el.textContent = ''; return; }}
+      var over = s >= target;
+      el.textContent = over ? ' · past the ' + minutes + '-minute target: wrap up with your main point'
+                            : ' · aim for about ' + minutes + ' min';
+      el.style.color = over ? '#b26a00' : '';
+    }});
   }}
   window.__ivTimer = setInterval(tick, 1000);
   tick();
@@ -29,9 +38,10 @@ _TEMPLATE = """
 """
 
 
-def timer(seconds: float) -> None:
-    """Show the time spent on the waiting prompt, ticking every second."""
-    st.html(_TEMPLATE.format(shown=clock(seconds), elapsed_ms=int(seconds * 1000)), unsafe_allow_javascript=True)
+def timer(seconds: float, target: int | None = None) -> None:
+    """Show the time spent on the waiting prompt, ticking every second, against a gentle target (seconds)."""
+    st.html(_TEMPLATE.format(shown=clock(seconds), elapsed_ms=int(seconds * 1000), target=int(target or 0)),
+            unsafe_allow_javascript=True)
 
 
 _FOLLOW = """

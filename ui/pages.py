@@ -238,7 +238,7 @@ def interview_page(engine: Engine, interview: Interview, owner: str | None = Non
         sticky_header()
         now = progress(interview)
         st.progress(now.fraction, text=now.label())
-        timer(now.seconds)
+        timer(now.seconds, engine.time_target(interview))
         if interview.current is not None:
             st.container(key="iv-prompt").markdown(escape(interview.current.text))
 
