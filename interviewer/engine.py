@@ -87,7 +87,8 @@ class Engine:
         if level is not None and len(at_level) >= setup.length:
             allowed = at_level
         matches = self.matcher().rank(setup.job_description or "")
-        chosen = select(matches, self.bank, setup.length, allowed)
+        fresh = allowed - set(recent)        # choose among questions not asked lately, so the spread survives
+        chosen = select(matches, self.bank, setup.length, fresh if len(fresh) >= setup.length else allowed)
         spare = [m for m in matches if m.question_id in allowed and m not in chosen]
         ranked = chosen + spare[: max(0, policy.JD_POOL_FACTOR * setup.length - len(chosen))]
         return plan_ranked([m.question_id for m in ranked], self.bank, setup, recent,

@@ -50,9 +50,12 @@ def texts_done(page) -> int:
     return int(found.group(1).replace(",", ""))
 
 
-def start(page, url: str, length: int = 1) -> None:
-    """Open the set-up page and start an interview of ``length`` questions from all tracks."""
+def start(page, url: str, length: int = 1, choose=None) -> None:
+    """Open the set-up page and start an interview of ``length`` questions (all tracks, unless ``choose(page)``
+    picks something else first)."""
     page.goto(url)
+    if choose is not None:
+        choose(page)
     page.get_by_label("Number of questions").fill(str(length))
     page.get_by_label("Number of questions").press("Enter")
     settle(page)
@@ -165,16 +168,12 @@ TARGETS = re.compile(r"This question targets: “([^”]+)”")
 
 
 def test_a_job_description_is_covered_requirement_by_requirement(server, browser_page):
+    def paste_the_job(page) -> None:
+        page.get_by_text("A job description").click()
+        page.get_by_role("textbox", name="Job description").fill(JOB)
+
     page = browser_page
-    page.goto(server["url"])
-    page.get_by_text("A job description").click()
-    page.get_by_role("textbox", name="Job description").fill(JOB)
-    page.get_by_label("Number of questions").fill("3")
-    page.get_by_label("Number of questions").press("Enter")
-    settle(page)
-    page.get_by_role("button", name="Start the interview").click()
-    page.get_by_placeholder("Type your answer").wait_for()
-    settle(page)
+    start(page, server["url"] + "?profile=hiring", length=3, choose=paste_the_job)
 
     # Each question is chosen for a different core requirement, never for a "nice to have".
     firsts = []
@@ -227,16 +226,12 @@ def test_weak_spot_practice_starts_with_the_latest_and_includes_what_was_said_wr
         clock.advance(3600)
     engine.store.close()
 
+    def weak_spots(page) -> None:
+        page.get_by_text("My weak spots").click()
+        page.get_by_text("the most recent first").wait_for()
+
     page = browser_page
-    page.goto(server["url"] + "?profile=weakling")
-    page.get_by_text("My weak spots").click()
-    page.get_by_text("the most recent first").wait_for()
-    page.get_by_label("Number of questions").fill("3")
-    page.get_by_label("Number of questions").press("Enter")
-    settle(page)
-    page.get_by_role("button", name="Start the interview").click()
-    page.get_by_placeholder("Type your answer").wait_for()
-    settle(page)
+    start(page, server["url"] + "?profile=weakling", length=3, choose=weak_spots)
     asked = []
     for number in (1, 2, 3):
         asked.append(waiting_question(page, bank).id)
@@ -307,7 +302,6 @@ def test_after_the_last_answer_its_feedback_is_shown_then_the_review_offered(ser
 
 def test_the_review_offers_weak_spot_practice_and_the_history_counts_only_answers(server, browser_page):
     page = browser_page
-    page.goto(server["url"] + "?profile=skipper")
     start(page, server["url"] + "?profile=skipper", length=2)
     press(page, "Skip")
     press(page, "Skip")

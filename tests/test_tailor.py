@@ -216,3 +216,12 @@ def test_shipped_bank_tailoring_picks_relevant_questions(shipped, jd, pattern):
     base = len(relevant) / len(bank)
     assert _about(chosen[0], pattern), chosen[0].id
     assert hits >= 2 and hits / len(chosen) >= 3 * base, ([q.id for q in chosen], hits, base)
+
+
+def test_a_second_tailored_interview_spreads_over_questions_not_asked_lately(topic_bank, encoder, tmp_path):
+    engine = Engine(topic_bank, KeywordGrader(), Store(), encoder=encoder, data_dir=tmp_path)
+    first = engine.start(Setup(job_description=SECTIONS_JD, length=3))
+    while not first.is_over:
+        engine.command(first, "skip")
+    again = engine.start(Setup(job_description=SECTIONS_JD, length=3))
+    assert not set(again.plan.pool[:3]) & set(first.state.questions)
