@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -97,6 +98,37 @@ class Feedback:
             notes=tuple(data.get("notes", ())),
             breakdown=tuple((str(label), float(value)) for label, value in data.get("breakdown", ())),
         )
+
+
+TEN_ITEMS = 4        # at most this many steps in "what a 10/10 answer would add"
+
+
+class Action(str, enum.Enum):
+    """What a step towards 10/10 asks for."""
+
+    FIX = "fix"          # replace a wrong claim with its correction
+    FINISH = "finish"    # take a point the answer only touched all the way
+    ADD = "add"          # add a point the answer missed
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing a 10/10 answer would add: what to say, anchored to what the candidate said (``after``)."""
+
+    action: Action
+    text: str
+    after: str | None = None
+
+
+def ten_out_of_ten(feedback: Feedback) -> tuple[Step, ...]:
+    """What a 10/10 answer would add to this one: its corrections first, then the points it only
+    touched (finished from the candidate's own sentence), then the heaviest points it missed."""
+    if feedback.score10 >= 10 or not (feedback.covered or feedback.missed or feedback.corrections):
+        return ()
+    steps = [Step(Action.FIX, item.correction, item.evidence) for item in feedback.corrections]
+    steps += [Step(Action.FINISH, point.text, point.evidence) for point in feedback.covered if point.partly]
+    steps += [Step(Action.ADD, point.text) for point in feedback.missed]
+    return tuple(steps[:TEN_ITEMS])
 
 
 def build_feedback(grade: Grade) -> Feedback:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from interviewer.chat import Kind, Message
-from interviewer.feedback import Feedback, breakdown_text
+from interviewer.feedback import Action, Feedback, breakdown_text, ten_out_of_ten
 from interviewer.grade import Band
 from interviewer.markup import WARNING_MARK, Flavour, Mark, Tone, escape, highlight, number_label, quote
 from interviewer.summary import Summary
@@ -67,6 +67,19 @@ def feedback_md(entry: AnswerGiven, flavour: Flavour = Flavour.STREAMLIT) -> str
         for item in fb.corrections:
             lines.append(f"- {_badge(WARNING_MARK, flavour, 'red')} You said {quote(item.evidence)}, "
                          f"but: {escape(item.correction)}")
+        lines.append("")
+    steps = ten_out_of_ten(fb)
+    if steps:
+        lines.append("**What a 10/10 answer would add**")
+        for step in steps:
+            if step.action is Action.FIX:
+                lines.append(f"- Instead of {quote(step.after)}, say: {escape(step.text)}" if step.after
+                             else f"- Say: {escape(step.text)}")
+            elif step.action is Action.FINISH:
+                lines.append(f"- Take {quote(step.after)} further: {escape(step.text)}" if step.after
+                             else f"- Say fully: {escape(step.text)}")
+            else:
+                lines.append(f"- Add: {escape(step.text)}")
         lines.append("")
     if fb.notes:
         lines.append("**Notes**")

@@ -339,3 +339,17 @@ def test_the_timer_shows_a_gentle_target_and_says_when_it_is_past(server, browse
     with running_app(tmp_path, env) as url:
         start(page, url, length=1)
         page.get_by_text(re.compile("past the .*-minute target: wrap up")).wait_for()
+
+
+def test_feedback_says_what_a_ten_out_of_ten_answer_would_add(server, browser_page):
+    from interviewer.bank import load_bank
+
+    bank = load_bank(server["bank"], replace=True)
+    page = browser_page
+    start(page, server["url"], length=1)
+    question = waiting_question(page, bank)
+    first_sentence = re.split(r"(?<=[.!?])\s+", question.reference_answer.strip())[0]
+    answer(page, first_sentence)                                   # part of a good answer
+    feedback = page.locator(MSG).filter(has_text=SCORE).last.inner_text()
+    assert "What a 10/10 answer would add" in feedback
+    assert re.search(r"(Add|Take .* further|Instead of .*, say): ", feedback)

@@ -55,3 +55,24 @@ def test_non_answer_feedback_gives_nothing_away():
 def test_round_trip():
     fb = build_feedback(GRADE)
     assert Feedback.from_dict(json.loads(json.dumps(fb.to_dict()))) == fb
+
+
+def test_what_a_ten_would_add_is_built_from_this_answer():
+    from datetime import datetime, timezone
+
+    from interviewer.feedback import Action, ten_out_of_ten
+    from interviewer.report import feedback_md
+    from interviewer.transcript import AnswerGiven
+
+    steps = ten_out_of_ten(build_feedback(GRADE))
+    assert [s.action for s in steps] == [Action.FIX, Action.FINISH, Action.ADD, Action.ADD]
+    assert steps[0].after == "L2 drives weights to exactly zero." and steps[0].text == "Only L1 gives exact zeros."
+    assert steps[1].after == "L2 drives weights to exactly zero." and steps[1].text.startswith("L1 drives")
+    assert steps[2].text.startswith("L2 shrinks")                               # the heaviest missed point first
+    entry = AnswerGiven(seq=1, at=datetime(2025, 1, 1, tzinfo=timezone.utc), question_id="q", follow_up_id=None,
+                        text=ANSWER, grade=GRADE, feedback=build_feedback(GRADE), seconds=30.0)
+    shown = feedback_md(entry)
+    assert "**What a 10/10 answer would add**" in shown
+    assert "- Instead of “L2 drives weights to exactly zero.”, say: Only L1 gives exact zeros." in shown
+    perfect = Grade(score=1.0, band=Band.STRONG, points=GRADE.points[:1])
+    assert ten_out_of_ten(build_feedback(perfect)) == ()
