@@ -50,18 +50,21 @@ def unknown_command(word: str) -> str:
 
 
 def choose_follow_up(question: Question, record: QuestionRecord, latest: Grade) -> tuple[FollowUp, str] | None:
-    """The follow-up to ask: one tied to a heavy key point the main answer missed, else a deeper one after a strong answer."""
+    """The follow-up to ask: one tied to a heavy key point the main answer missed (or only partly covered), else a deeper one after a strong answer."""
     if len(record.follow_ups) >= policy.MAX_FOLLOW_UPS or latest.is_non_answer:
         return None
     asked = set(record.follow_ups)
     main = record.grade
     if main is not None and not main.is_non_answer:
-        missed = sorted((p for p in main.points if p.status is Status.MISSED and p.weight >= policy.FOLLOW_UP_MIN_WEIGHT),
-                        key=lambda p: -p.weight)
-        for point in missed:
+        # missed points first, then points only partly covered: an interviewer probes both
+        gaps = sorted((p for p in main.points if p.status in (Status.MISSED, Status.PARTLY)
+                       and p.weight >= policy.FOLLOW_UP_MIN_WEIGHT),
+                      key=lambda p: (p.status is not Status.MISSED, -p.weight))
+        for point in gaps:
+            how = "missed" if point.status is Status.MISSED else "partly covered"
             for item in question.follow_ups:
                 if item.probes == point.key_point_id and item.id not in asked:
-                    return item, f"missed key point {point.key_point_id}: {point.text}"
+                    return item, f"{how} key point {point.key_point_id}: {point.text}"
     if latest.score >= policy.DEEPER_MIN_SCORE:
         for item in question.follow_ups:
             if item.probes == DEEPER and item.id not in asked:

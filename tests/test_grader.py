@@ -60,11 +60,12 @@ def test_swapped_terms_do_not_cover_the_point(grader):
 
 
 def test_negated_sentence_does_not_cover_the_point(grader):
+    # Precision first: a negation earns no credit for the point, but is not shown as a contradiction,
+    # because true negative sentences ("kNN has no training phase") look exactly like it.
     result = grader.grade(L1_L2, "L1 does not drive any weights to exactly zero, so it never gives sparse models.")
     sparse = next(p for p in result.points if p.key_point_id == "l1-sparse")
-    assert sparse.status is Status.MISSED
-    assert sparse.note and "negates" in sparse.note
-    assert result.has(Flag.CONTRADICTION)
+    assert sparse.status is Status.MISSED and sparse.credit == 0.0 and sparse.note is None
+    assert result.score < 0.35 and not result.has(Flag.CONTRADICTION)
 
 
 def test_listed_misconception_is_reported_with_its_correction(grader):
@@ -223,7 +224,8 @@ def test_dropped_negation_is_caught_against_alternative_references(grader):
     wrong = grader.grade_any(rubrics, wrong_text)
     assert right.score >= 0.7
     assert wrong.score < 0.3
-    assert any(p.note for p in grader.grade(rubrics[0], wrong_text).points)
+    # the dropped negation earns nothing; like every negation, it is not shown as a contradiction
+    assert all(p.status is Status.MISSED and p.note is None for p in grader.grade(rubrics[0], wrong_text).points)
 
 
 def test_one_label_for_another_is_a_swap_but_a_different_quantity_is_not(grader):
@@ -239,3 +241,56 @@ def test_one_label_for_another_is_a_swap_but_a_different_quantity_is_not(grader)
                                    "The more blocks the truck carries, the less distance the truck travels in 10 seconds")
     graded = grader.grade(trucks, "Every time he put a block in, it went 5 meters shorter.")
     assert not any(p.note for p in graded.points)  # "5 meters" is a measurement, not a label
+
+
+WHERE_HAVING = Rubric(
+    question="What is the difference between WHERE and HAVING in SQL?",
+    reference_answer="WHERE filters individual rows before they are grouped; HAVING filters the groups after "
+                     "GROUP BY, so it can use aggregates like COUNT or SUM.",
+    key_points=(
+        KeyPoint("where-before", "WHERE filters individual rows before they are grouped."),
+        KeyPoint("having-after", "HAVING filters groups after the aggregation, so it can use aggregate functions."),
+    ),
+    misconceptions=(
+        Misconception("HAVING filters rows before grouping, and WHERE filters the groups afterwards.",
+                      "It is the other way round: WHERE runs before grouping, HAVING after.", "where-before"),
+        Misconception("Dropping every row with a missing value is always safe because it never introduces bias.",
+                      "Dropping rows can bias the data when values are not missing at random.", None),
+    ),
+)
+
+
+@pytest.mark.parametrize("answer", [
+    # reported speech: the idea is named to reject it
+    "There's a belief that L2 regularization gives sparse solutions by setting weights to zero, but it only shrinks them.",
+    "Someone once told me L2 gives sparse solutions by setting weights to zero; it doesn't, only L1 does.",
+    # the next sentence retracts the one before
+    "You sometimes read that L2 regularization sets weights to zero and gives sparse solutions. That's wrong: L1 does.",
+])
+def test_a_named_and_rejected_misconception_is_not_flagged(grader, answer):
+    assert grader.grade(L1_L2, answer).misconceptions == ()
+
+
+def test_a_retracted_sentence_is_not_flagged_but_a_plain_assertion_is(grader):
+    claim = "L2 regularization gives sparse solutions by setting weights to zero."
+    assert grader.grade(L1_L2, f"{claim} That's a myth, though.").misconceptions == ()
+    assert [m.claim for m in grader.grade(L1_L2, claim).misconceptions] == [L1_L2.misconceptions[0].claim]
+
+
+def test_the_truth_that_a_claim_swaps_is_not_the_claim(grader):
+    swapped_claim = Misconception("L2 drives weights exactly to zero, while L1 shrinks all of them smoothly.",
+                                  "It is the other way round.", "l1-sparse")
+    rubric = Rubric(L1_L2.question, L1_L2.reference_answer, L1_L2.key_points, (swapped_claim,))
+    right = grader.grade(rubric, "L1 drives weights exactly to zero, while L2 shrinks all of them smoothly.")
+    wrong = grader.grade(rubric, "L2 drives weights exactly to zero, while L1 shrinks all of them smoothly.")
+    assert right.misconceptions == ()
+    assert wrong.misconceptions and wrong.score < right.score
+
+
+def test_a_hedged_sentence_does_not_assert_an_absolute_claim(grader):
+    hedged = grader.grade(WHERE_HAVING, "Dropping rows with a missing value can be fine as long as the missingness "
+                                        "is random and only a few rows are affected.")
+    absolute = grader.grade(WHERE_HAVING, "Dropping every row with a missing value is always safe, it never "
+                                          "introduces any bias.")
+    assert hedged.misconceptions == ()
+    assert absolute.misconceptions

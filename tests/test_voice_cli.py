@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -94,7 +95,8 @@ def test_practice_takes_answers_from_audio_files_in_order(tmp_path, monkeypatch)
                                 input="")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "> [1-overfitting.wav] So, overfitting is when" in out
+    # the transcript, not its punctuation (tiny.en writes "So, overfitting" or "So overfitting" by CPU)
+    assert re.search(r"> \[1-overfitting\.wav\] So,? overfitting is when", out)
     assert "[2-noise.wav] skipped: No speech was heard" in out
     assert "> [3-roc.wav]" in out and out.count("Delivery") >= 2 and "Pace:" in out
     assert "Transcript saved to" in out and "notes.txt" not in out

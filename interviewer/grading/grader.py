@@ -51,6 +51,9 @@ class Calibration:
     covered_credit: float = 0.8    # ... and the least a covered one earns; a missed point earns nothing
     sim_covered: float = 0.70      # a unit this close to a point covers it unless the verifier says it contradicts
     sim_partly: float = 0.55       # ... and partly covers it
+    exclusive_evidence: bool = True  # a sentence that covers one point is not partial evidence of another ...
+    exclusive_gap: float = 0.15    # ... when it is at least this much closer to that other point
+    strict_claims: bool = True     # hedged or mirrored sentences never assert a misconception (see _may_assert)
 
 
 MAX_GRADED_CHARS = 6000   # longer answers are graded on a prefix (about 900 words)
@@ -213,6 +216,8 @@ class Grader:
             return self._non_answer(rubrics[0], flags, len(body), len(answer))
         grades: list[Grade] = []
         unit_vecs: np.ndarray | None = None
+        rejected = tx.rejected_in_context(body, kept)
+        homes = tx.sentence_of(body, kept)
         for rubric in rubrics:
             gate = self._gate(substance, rubric)
             if gate is not None:
@@ -220,7 +225,8 @@ class Grader:
                 continue
             if unit_vecs is None:
                 unit_vecs = self.encoder.encode([u.text for u in kept])
-            grades.append(self._grade_units(rubric, kept, unit_vecs, substance, list(flags), len(body), len(answer)))
+            grades.append(self._grade_units(rubric, kept, unit_vecs, substance, list(flags), len(body), len(answer),
+                                            rejected, homes))
         best = max(grades, key=lambda g: g.score)
         return _as_written(best, written) if written != body else best
 
@@ -229,7 +235,8 @@ class Grader:
         return Grade(0.0, Band.NO_ANSWER, points, (), tuple(flags), graded, total)
 
     def _grade_units(self, rubric: Rubric, units: list[tx.Unit], unit_vecs: np.ndarray, substance: str,
-                     flags: list[FlagNote], graded: int, total: int) -> Grade:
+                     flags: list[FlagNote], graded: int, total: int, rejected: frozenset[int] = frozenset(),
+                     homes: Sequence[str] = ()) -> Grade:
         cal = self.cal
         points = rubric.key_points
         phrasings = [(i, phrase) for i, point in enumerate(points) for phrase in point.phrasings]
@@ -243,9 +250,9 @@ class Grader:
         topic = float(sims.max()) if sims.size else 0.0
 
         if self.verifier is not None:
-            results, hits = _Verified(self, rubric, units, phrase_sims, phrasings, claim_sims).assess()
+            results, hits = _Verified(self, rubric, units, phrase_sims, phrasings, claim_sims, rejected).assess()
         else:
-            results, hits = self._by_rules(rubric, units, phrase_sims, phrasings, claims, claim_sims)
+            results, hits = self._by_rules(rubric, units, phrase_sims, phrasings, claims, claim_sims, rejected, homes)
 
         if topic < cal.off_topic and not any(r.status is not Status.MISSED for r in results):
             flags.append(FlagNote(Flag.OFF_TOPIC, f"This looks off-topic: the question was about "
@@ -277,10 +284,19 @@ class Grader:
                        "contradiction_penalty": round(penalty_c, 4)}
 
     def _by_rules(self, rubric: Rubric, units: list[tx.Unit], phrase_sims: np.ndarray, phrasings: list,
-                  claims: list[Misconception], claim_sims: np.ndarray) -> tuple[list[PointResult], list[MisconceptionHit]]:
-        """Point statuses and misconceptions from similarity and the word-list checks (no verifier)."""
-        hits = self._misconceptions(rubric, units, claims, claim_sims, phrase_sims, phrasings)
-        checker = _Contradictions(rubric, units, phrase_sims, phrasings, self.cal.covered)
+                  claims: list[Misconception], claim_sims: np.ndarray,
+                  rejected: frozenset[int] = frozenset(),
+                  homes: Sequence[str] = ()) -> tuple[list[PointResult], list[MisconceptionHit]]:
+        """Point statuses and misconceptions from similarity and the word-list checks (no verifier).
+
+        ``rejected`` holds the start offsets of units that, in their context, name an idea to reject it;
+        ``homes`` the sentence each unit belongs to.
+        """
+        hits = self._misconceptions(rubric, units, claims, claim_sims, phrase_sims, phrasings, rejected)
+        checker = _Contradictions(rubric, units, phrase_sims, phrasings, self.cal.covered, self.cal.exclusive_evidence,
+                                  self.cal.exclusive_gap)
+        checker.rejected = rejected
+        checker.homes = tuple(homes)
         for hit in hits:
             if hit.key_point_id:
                 checker.block(hit.evidence.start, hit.key_point_id)
@@ -300,8 +316,14 @@ class Grader:
             note = checker.note(int(u), index)
             if note is None and contradicted is not None and sim < cal.covered:
                 break  # the closest sentence contradicts the point; a vaguer one does not outweigh it
-            if note is not None and (note.startswith(SILENT_NOTES) or tx.rejects(unit.text)):
-                continue  # a negation or a rejected idea: no credit from it, and nothing shown
+            if note is not None and (note.startswith(SILENT_NOTES) or unit.start in checker.rejected
+                                     or tx.rejects(unit.text)
+                                     or note != MISCONCEPTION_NOTE and checker.covers_other(int(u), index)):
+                # a negation, a rejected idea, or a sentence about another point ("L1 does not zero
+                # weights" is no statement about L2): no credit from it, and nothing shown
+                continue
+            if note is None and sim < cal.covered and checker.covers_other(int(u), index):
+                continue  # a sentence that says another point is no evidence of this one
             if note is None:
                 lexical = _lexical(point, unit.text, checker.topic)
                 floor, full = cal.credit_floor, cal.credit_full
@@ -323,7 +345,8 @@ class Grader:
                            Span(unit.start, unit.end, unit.text), note), 0.0
 
     def _misconceptions(self, rubric: Rubric, units: list[tx.Unit], claims: list[Misconception],
-                        claim_sims: np.ndarray, phrase_sims: np.ndarray, phrasings: list) -> list[MisconceptionHit]:
+                        claim_sims: np.ndarray, phrase_sims: np.ndarray, phrasings: list,
+                        rejected: frozenset[int] = frozenset()) -> list[MisconceptionHit]:
         """Listed misconceptions that a unit asserts: it is about the claim and takes the claim's side."""
         hits: list[MisconceptionHit] = []
         ids = [p.id for p in rubric.key_points]
@@ -341,10 +364,13 @@ class Grader:
                 if nearest != truth and claim_sim <= float(per_point[u, nearest]):
                     continue
                 truth_phrases = [phrase for owner, phrase in phrasings if owner == truth]
-                if tx.rejects(units[u].text) or _denies(units[u].text, wrong.claim):
+                text = units[u].text
+                if units[u].start in rejected or tx.rejects(text) or _denies(text, wrong.claim):
+                    continue
+                if self.cal.strict_claims and not _may_assert(text, wrong.claim):
                     continue
                 if _takes_claim_side(units[u].text, wrong, truth_phrases, claim_sim, float(per_point[u, truth]),
-                                     self.cal.misconception_margin):
+                                     self.cal.misconception_margin, self.cal.strict_claims):
                     unit = units[u]
                     hits.append(MisconceptionHit(wrong.claim, wrong.correction, round(claim_sim, 4),
                                                  Span(unit.start, unit.end, unit.text), ids[truth]))
@@ -356,8 +382,9 @@ class _Verified:
     """Point statuses and misconceptions decided by the learned verifier on pairs that similarity proposes."""
 
     def __init__(self, grader: "Grader", rubric: Rubric, units: list[tx.Unit], phrase_sims: np.ndarray,
-                 phrasings: list, claim_sims: np.ndarray) -> None:
+                 phrasings: list, claim_sims: np.ndarray, rejected: frozenset[int] = frozenset()) -> None:
         self.cal = grader.cal
+        self.rejected = rejected
         self.verifier = grader.verifier
         self.rubric = rubric
         self.units = units
@@ -407,7 +434,8 @@ class _Verified:
         for (m, u, sim), p in zip(claim_pairs, claim_probs):
             wrong = claims[m]
             unit = self.units[u]
-            if p[ENTAILS] < cal.assert_claim or tx.rejects(unit.text) or any(h.claim == wrong.claim for h in hits):
+            if (p[ENTAILS] < cal.assert_claim or unit.start in self.rejected or tx.rejects(unit.text)
+                    or any(h.claim == wrong.claim for h in hits)):
                 continue
             hits.append(MisconceptionHit(wrong.claim, wrong.correction, round(sim, 4),
                                          Span(unit.start, unit.end, unit.text), wrong.key_point))
@@ -444,7 +472,8 @@ class _Verified:
                                    Span(unit.start, unit.end, unit.text), credit=credit)
         # Not stated. Say why only when a close unit clearly says the opposite.
         against = [(u, c, sim) for u, e, c, sim in candidates if c >= cal.contradict_show and e < cal.entail_partly
-                   and not tx.rejects(self.units[u].text) and (u, point.id) not in asserted]
+                   and self.units[u].start not in self.rejected and not tx.rejects(self.units[u].text)
+                   and (u, point.id) not in asserted]
         if against:
             u, _, sim = max(against, key=lambda row: row[1])
             unit = self.units[u]
@@ -457,9 +486,11 @@ class _Contradictions:
     """Which answer units contradict which key points, decided on each point's distinctive terms."""
 
     def __init__(self, rubric: Rubric, units: list[tx.Unit], phrase_sims: np.ndarray, phrasings: list,
-                 covered: float) -> None:
+                 covered: float, exclusive: bool = True, exclusive_gap: float = 0.0) -> None:
         self.units = units
         self.covered = covered
+        self.exclusive = exclusive
+        self.exclusive_gap = exclusive_gap
         points = rubric.key_points
         self.ids = [p.id for p in points]
         self.phrases = [[phrase for owner, phrase in phrasings if owner == i] for i in range(len(points))]
@@ -479,6 +510,8 @@ class _Contradictions:
         self.negated = [set().union(*(tx.negated_terms(p) for p in group)) for group in self.phrases]
         self._cache: dict[tuple[int, int], str | None] = {}
         self._blocked: set[tuple[int, int]] = set()
+        self.rejected: frozenset[int] = frozenset()
+        self.homes: tuple[str, ...] = ()
 
     def block(self, start: int, point_id: str) -> None:
         """Mark the unit starting at ``start`` as asserting a misconception against ``point_id``."""
@@ -490,8 +523,26 @@ class _Contradictions:
         """Why unit u says the opposite of point i (a swapped contrast term or a negation), or None."""
         key = (u, i)
         if key not in self._cache:
-            self._cache[key] = _contradiction(self.phrases[i], self.distinct[i], self.negated[i], self.units[u].text)
+            text = self.units[u].text
+            note = _contradiction(self.phrases[i], self.distinct[i], self.negated[i], text)
+            home = self.homes[u] if u < len(self.homes) else text
+            if (note is None and int(self.nearest[u]) == i and tx.content_terms(text) & self.distinct[i]
+                    and not tx.negated(home)):  # "sets don't promise any order" agrees with "unordered"
+                # A clause about the point but without its subject ("some coefficients become exactly
+                # zero") takes the subject from its sentence ("Because of the shape of the L2 penalty, ...").
+                for context in dict.fromkeys((text, home)):
+                    swap = tx.swapped_terms(self.phrases[i][:1], context)  # the point's own subject only
+                    if swap and (context == text or not {swap[0], swap[1]} & set(tx.words(text))):
+                        note = f"says “{swap[1]}” where the point says “{swap[0]}”"
+                        break
+            self._cache[key] = note
         return self._cache[key]
+
+    def covers_other(self, u: int, i: int) -> bool:
+        """Whether unit u is plainly about another key point than i: it covers that one and is nearer to it."""
+        j = int(self.nearest[u])
+        return (self.exclusive and j != i and self.per_point[u, j] >= self.covered
+                and self.per_point[u, j] - self.per_point[u, i] >= self.exclusive_gap)
 
     def note(self, u: int, i: int) -> str | None:
         """Why unit u cannot be evidence for point i, or None when it can."""
@@ -642,11 +693,31 @@ def _denies(unit: str, claim: str) -> bool:
     """Whether the unit negates what the claim asserts ("it's not concept drift" against "... is concept drift")."""
     if tx.negated_terms(claim):
         return False
-    return bool({t for t in tx.negated_terms(unit) if not t.startswith("~")} & tx.content_terms(claim))
+    return bool({t for t in tx.negated_terms(unit, corrective=True) if not t.startswith("~")} & tx.content_terms(claim))
+
+
+_ABSOLUTE = re.compile(r"\b(?:always|never|every|all|any|must|only|guarantee[sd]?|impossible|no\s+need)\b", re.I)
+_STRONG_ABSOLUTE = re.compile(r"\b(?:always|never|every|must|guaranteed?|impossible)\b", re.I)
+_HEDGE = re.compile(r"\b(?:can|could|may|might|sometimes|often|usually|depends|as\s+long\s+as|unless|if|when|"
+                    r"provided|fine\s+as|acceptable)\b", re.I)
+
+
+def _may_assert(unit: str, claim: str) -> bool:
+    """Whether the unit can be asserting the claim at all (precision first: a doubt is no assertion).
+
+    It cannot when it pairs the claim's subjects and predicates the other way round (it states the
+    truth the claim swaps), or when the claim is wrong by an absolute ("always", "never") that the
+    unit hedges instead ("can be fine as long as ...").
+    """
+    if _binding_swap([claim], unit):
+        return False
+    if _ABSOLUTE.search(claim) and not _STRONG_ABSOLUTE.search(unit) and _HEDGE.search(unit):
+        return False
+    return True
 
 
 def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], claim_sim: float, truth_sim: float,
-                      margin: float) -> bool:
+                      margin: float, strict: bool = False) -> bool:
     """Whether the unit sides with the misconception on the terms where claim and truth differ."""
     if tx.swapped_terms(truth, unit) and not tx.swapped_terms(wrong.claim, unit):
         return True
@@ -660,6 +731,8 @@ def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], cla
     truth_terms = set().union(*(tx.content_terms(t) for t in truth))
     pro = len(said & (claim_terms - truth_terms))
     con = len(said & (truth_terms - claim_terms))
+    if strict and not pro and claim_terms - truth_terms:
+        return False  # nothing of what makes the claim wrong is said: similarity alone is no assertion
     if pro != con:
         return pro > con and claim_sim >= truth_sim - margin
     return claim_sim > truth_sim + margin

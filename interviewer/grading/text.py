@@ -196,8 +196,11 @@ def negated(text: str) -> bool:
     return count % 2 == 1
 
 
-def negated_terms(text: str) -> set[str]:
-    """Stemmed content words inside the scope of a negation cue ("does not drive" -> {"drive"})."""
+def negated_terms(text: str, corrective: bool = False) -> set[str]:
+    """Stemmed content words inside the scope of a negation cue ("does not drive" -> {"drive"}).
+
+    With ``corrective``, a clause that opens with the cue ("summed, not averaged") counts too.
+    """
     body = _CONTRACTION_NEGATION.sub(" not", _NON_NEGATING.sub(" ", text))
     out: set[str] = set()
     for n, chunk in enumerate(re.split(r"[,;:.!?()]|\b(?:but|whereas|while|although|though)\b", body)):
@@ -205,7 +208,7 @@ def negated_terms(text: str) -> set[str]:
         for i, token in enumerate(tokens):
             # "..., not their values" corrects a contrast rather than denying the claim; and a
             # negation inside a condition ("if you do not scale, ...") states no fact.
-            if n > 0 and i == 0:
+            if n > 0 and i == 0 and not corrective:
                 continue
             if token in NEGATION_CUES and not CONDITIONALS & set(tokens[:i]):
                 scope = tokens[i + 1:i + 1 + NEGATION_SCOPE]
@@ -342,7 +345,32 @@ _REJECTION = re.compile(
     r"|\b(?:doesn'?t|does\s+not|don'?t|do\s+not|didn'?t|did\s+not|won'?t|will\s+not)\s+(?:\w+\s+)?mean\b"
     r"|\bnot\s+(?:true|the\s+case|correct|right)\s+that\b|\bisn'?t\s+(?:true|the\s+case|right|correct)\b"
     r"|\bcontrary\s+to\b|\btempting\s+to\b|\bwrongly\b|\bmistakenly\b|\berroneously\b|\bnaive(?:ly)?\s+(?:view|idea|reading)"
-    r"|\b(?:avoid|never|don'?t|do\s+not)\s+(?:\w+\s+)?(?:assum|think|believ|conclud)\w*",
+    r"|\b(?:avoid|never|don'?t|do\s+not)\s+(?:\w+\s+)?(?:assum|think|believ|conclud)\w*"
+    # reported speech: "there's a belief that ...", "someone might argue ...", "a claim you hear is ..."
+    r"|\bthere'?s\s+(?:a|an|this)\s+(?:\w+\s+)?(?:belief|claim|idea|notion|myth|view|assumption|misconception)\b"
+    r"|\b(?:someone|somebody|people|others|folks|colleagues?|a\s+colleague|candidates|the\s+team)\s+(?:\w+\s+){0,2}?"
+    r"(?:might|may|could|would|will|once|often|sometimes|usually|will\s+often)\s+(?:\w+\s+)?"
+    r"(?:say|argue|claim|tell|told|suggest|think|assume|believe|describe|insist)\w*\b"
+    r"|\b(?:someone|somebody|a\s+colleague|people)\s+(?:once\s+)?(?:told|argued|claimed|suggested|insisted)\b"
+    r"|\b(?:i'?ve|i\s+have|we'?ve|you'?ve)\s+(?:often\s+|also\s+)?(?:heard|seen|read)\s+(?:people|someone|it|candidates|"
+    r"teams|claims?|the\s+(?:claim|idea|argument))\b"
+    r"|\b(?:a|one|the|another)\s+(?:\w+\s+)?(?:claim|belief|mistake|trap|myth|error|pitfall|idea|argument|approach|"
+    r"assumption|statement|thing)\s+(?:that\s+)?(?:you|i|people|we|teams|candidates)\s+(?:\w+\s+)?"
+    r"(?:hear|heard|see|seen|avoid|make|made|get\s+wrong|fall\s+for|run\s+into)\b"
+    r"|\b(?:a|the|one)\s+(?:common\s+|classic\s+|big\s+)?(?:trap|pitfall|mistake|myth)\s+(?:is|here\s+is)\b"
+    r"|\b(?:it'?s|it\s+is)\s+(?:often|commonly|sometimes|widely|frequently)\s+(?:said|claimed|believed|assumed|thought|argued)\b"
+    r"|\b(?:a|the)\s+(?:common|popular|widespread|naive|tempting)\s+(?:belief|view|idea|assumption|claim|statement|"
+    r"thought|conclusion|intuition|reading)\b"
+    r"|\btempting\s+(?:statement|idea|claim|thought|conclusion|assumption|shortcut)\b"
+    r"|\b(?:get|gets|got|have|has)\s+(?:it\s+|this\s+|that\s+)?backwards?\b|\bthe\s+wrong\s+way\s+round\b"
+    r"|\bi'?d\s+(?:\w+\s+)?avoid\b|\bi\s+would\s+(?:\w+\s+)?avoid\b",
+    re.IGNORECASE,
+)
+# A sentence that retracts the one before it: "That's wrong.", "But that's a myth", "Not true, though."
+_RETRACTION = re.compile(
+    r"^\W*(?:but\s+|and\s+|actually,?\s+|in\s+fact,?\s+)?(?:(?:that|this|it)(?:'s|\s+is|\s+was)\s+(?:\w+\s+)?"
+    r"(?:wrong|false|untrue|not\s+true|not\s+right|not\s+correct|incorrect|a\s+myth|a\s+mistake|backwards|"
+    r"misleading|not\s+the\s+case|a\s+misconception|a\s+trap)|not\s+true|wrong|nope)\b",
     re.IGNORECASE,
 )
 
@@ -350,6 +378,32 @@ _REJECTION = re.compile(
 def rejects(text: str) -> bool:
     """Whether a sentence names an idea in order to reject it rather than to assert it."""
     return bool(_REJECTION.search(text.replace("’", "'")))
+
+
+def sentence_of(text: str, units_: Sequence[Unit]) -> tuple[str, ...]:
+    """For each unit, the text of the sentence it belongs to (the unit itself when it is a whole sentence)."""
+    spans = sentences(text)
+    out = []
+    for u in units_:
+        home = next((s for s in spans if s.start <= u.start < s.end), None)
+        out.append(home.text if home is not None else u.text)
+    return tuple(out)
+
+
+def rejected_in_context(text: str, units_: Sequence[Unit]) -> frozenset[int]:
+    """The start offsets of units that name an idea to reject it, read in their context.
+
+    A clause counts when its sentence rejects anything ("People assume inserts are O(1), so lists
+    beat arrays": the second clause is the idea rejected) or when the next sentence retracts it
+    ("Lists beat arrays for inserts. That's a myth.").
+    """
+    found: set[int] = set()
+    spans = sentences(text)
+    for n, sentence in enumerate(spans):
+        follows = spans[n + 1].text.replace("’", "'") if n + 1 < len(spans) else ""
+        if rejects(sentence.text) or _RETRACTION.search(follows):
+            found.update(u.start for u in units_ if sentence.start <= u.start < sentence.end)
+    return frozenset(found)
 
 
 _BRITISH = re.compile(
