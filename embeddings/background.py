@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -13,6 +15,19 @@ from embeddings.encoder import Encoder
 from embeddings.index import TextIndex
 
 log = logging.getLogger(__name__)
+_LIVE: "weakref.WeakSet[BackgroundIndex]" = weakref.WeakSet()
+
+
+class _Stopped(Exception):
+    """Raised inside a build that was asked to stop."""
+
+
+@atexit.register
+def _stop_all() -> None:
+    """Stop running builds before the interpreter exits: a daemon thread killed inside the model's
+    native code aborts the process ("terminate called without an active exception")."""
+    for build in list(_LIVE):
+        build.stop(timeout=30)
 
 
 @dataclass(frozen=True)
@@ -57,13 +72,22 @@ class BackgroundIndex:
         self._status = BuildStatus(0, len(self._texts), 0.0)
         self._lock = threading.Lock()
         self._finished = threading.Event()
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="index-build", daemon=True)
 
     def start(self) -> "BackgroundIndex":
         """Start the build (once); returns self."""
         self._started = self._clock()
+        _LIVE.add(self)
         self._thread.start()
         return self
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Ask the build to stop after its current chunk and wait for it; True once it has ended."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     @property
     def status(self) -> BuildStatus:
@@ -79,6 +103,8 @@ class BackgroundIndex:
         return self._finished.wait(timeout)
 
     def _report(self, done: int, total: int, finished: bool = False, error: str | None = None) -> None:
+        if self._stopping.is_set() and not finished:
+            raise _Stopped()
         with self._lock:
             self._status = BuildStatus(done, total, self._clock() - self._started, finished, error)
 
@@ -88,6 +114,8 @@ class BackgroundIndex:
             if self._on_done is not None:
                 self._on_done(index)
             self._report(len(self._texts), len(self._texts), finished=True)
+        except _Stopped:
+            self._report(self.status.done, len(self._texts), finished=True, error="stopped")
         except Exception as exc:  # a failed build only costs speed: answers are still graded, vectors on demand
             log.exception("Building the question index failed; grading goes on without it.")
             self._report(self.status.done, len(self._texts), finished=True, error=str(exc) or type(exc).__name__)

@@ -214,7 +214,12 @@ def test_reopening_the_link_resumes_the_interview(env):
     assert not button(again, "Skip").disabled
 
 
-def test_the_review_has_scores_charts_areas_and_downloads(env):
+def test_the_review_has_scores_charts_areas_and_downloads(env, monkeypatch):
+    import ui.pages
+
+    built = []
+    real_pdf = ui.pages.to_pdf
+    monkeypatch.setattr(ui.pages, "to_pdf", lambda *a, **k: built.append(1) or real_pdf(*a, **k))
     at = start(app(), length=1)
     question = current_question(at, env["bank"])
     at.chat_input(key="answer").set_value(question.reference_answer).run()
@@ -226,6 +231,7 @@ def test_the_review_has_scores_charts_areas_and_downloads(env):
     assert at.header[0].value == "Review"
     assert [m.label for m in at.metric][:2] == ["Overall", "Questions"]
     assert {"Markdown", "JSON", "PDF"} <= {d.label for d in at.get("download_button")}
+    assert built == []                                       # the PDF is built when clicked, not on every render
     assert len(at.get("arrow_vega_lite_chart")) + len(at.get("vega_lite_chart")) >= 2
     assert any("Transcript" == s.value for s in at.subheader)
     review = app(session=at.query_params["session"])         # any past interview opens on its review

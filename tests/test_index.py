@@ -121,6 +121,32 @@ def test_background_build_failure_is_reported_not_raised(tmp_path):
     assert build.status.finished and build.status.error == "out of memory"
 
 
+def test_a_build_asked_to_stop_ends_after_its_chunk_and_caches_nothing(tmp_path):
+    import threading
+
+    from embeddings.background import BackgroundIndex
+    from embeddings.index import BUILD_CHUNK
+
+    entered, release = threading.Event(), threading.Event()
+
+    class Slow:
+        model_id, dim = "slow", 4
+
+        def encode(self, texts):
+            entered.set()
+            release.wait(30)
+            return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    texts = [f"text {i}" for i in range(3 * BUILD_CHUNK)]
+    build = BackgroundIndex(texts, Slow(), tmp_path).start()
+    assert entered.wait(30)
+    threading.Timer(0.2, release.set).start()
+    assert build.stop(timeout=30)                       # at exit, this keeps native code from aborting
+    status = build.status
+    assert status.finished and status.error == "stopped" and status.done < status.total
+    assert not TextIndex.is_cached(texts, "slow", tmp_path)
+
+
 def test_eta_follows_the_pace_so_far():
     from embeddings.background import BuildStatus
 

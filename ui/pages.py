@@ -367,15 +367,16 @@ def review_page(engine: Engine, view: SessionView) -> None:
 
 
 def downloads(engine: Engine, view: SessionView) -> None:
-    """Markdown, JSON and PDF downloads of the session."""
+    """Markdown, JSON and PDF downloads of the session, each built only when its button is clicked
+    (a 30-question PDF took 26 s to build, and used to be rebuilt on every render)."""
     stem = file_stem(view)
     answers = view.model_answers(engine.bank)
     row = st.container(horizontal=True)
-    row.download_button("Markdown", to_markdown(view, answers), f"{stem}.md", "text/markdown",
+    row.download_button("Markdown", lambda: to_markdown(view, answers), f"{stem}.md", "text/markdown",
                         icon=":material/download:", on_click="ignore", key="dl_md")
-    row.download_button("JSON", to_json(view), f"{stem}.json", "application/json",
+    row.download_button("JSON", lambda: to_json(view), f"{stem}.json", "application/json",
                         icon=":material/download:", on_click="ignore", key="dl_json")
-    row.download_button("PDF", to_pdf(view, answers), f"{stem}.pdf", "application/pdf",
+    row.download_button("PDF", lambda: to_pdf(view, answers), f"{stem}.pdf", "application/pdf",
                         icon=":material/download:", on_click="ignore", key="dl_pdf")
 
 
