@@ -23,7 +23,7 @@ from interviewer.markup import escape
 from interviewer.planner import SetupError
 from interviewer.review import SessionView
 from interviewer.session import SessionError
-from interviewer.store import Store, StoreError
+from interviewer.store import Store, StoreCorrupt, StoreError
 from ui import auth, pages
 
 st.set_page_config(page_title="ML mock interviewer", page_icon="🎙️", layout="centered")
@@ -83,3 +83,7 @@ try:
     main()
 except (StoreError, SessionError, SetupError, BankError, ModelError, AuthError) as exc:
     st.error(escape(str(exc)), icon=":material/error:")   # the message may quote the URL: escape it
+    if isinstance(exc, StoreCorrupt):
+        # Let go of the damaged file: once it is moved aside, the next page load opens a new database
+        # instead of the old file this process still holds open.
+        engine.clear()

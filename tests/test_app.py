@@ -345,3 +345,18 @@ def test_a_broken_custom_bank_file_is_reported_on_the_setup_page(env, shared, tm
     (warning,) = [w.value for w in at.warning]
     assert "could not be loaded and was skipped" in warning and "mine.yaml" in warning
     assert at.multiselect(key="setup_tracks").options                # the rest of the bank still works
+
+
+def test_a_damaged_database_moved_aside_is_replaced_without_a_restart(env, tmp_path):
+    at = start(app(), length=1)                              # the app holds the database open
+    no_errors(at)
+    db = tmp_path / "app.sqlite3"
+    with open(db, "r+b") as handle:                          # damaged in place, under the running app
+        handle.write(b"garbage!" * 2048)
+    broken = app(view="history")
+    assert any("damaged or is not a database" in e.value for e in broken.error)
+    db.rename(tmp_path / "app.sqlite3.bak")                  # what the message tells the candidate to do
+    again = app()
+    no_errors(again)
+    assert button(again, "Start the interview")
+    assert db.is_file()                                      # a new, empty database
