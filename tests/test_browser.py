@@ -160,9 +160,20 @@ def answer(page, text: str) -> None:
     settle(page)
 
 
-def press(page, name: str) -> None:
-    """Click one of the buttons beside the chat input."""
+def press(page, name: str, react_ms: int = 20_000) -> None:
+    """Click one of the buttons beside the chat input, and wait for the page to react, then to settle.
+
+    On a loaded machine the rerun can start more than settle()'s quiet time after the click, so
+    settle() alone may return before anything happened; a click that changes nothing waits react_ms.
+    """
+    before = (page.locator(MSG).count(), _text(page, PROGRESS), page.url)
     page.get_by_role("button", name=name, exact=True).click()
+    deadline = time.monotonic() + react_ms / 1000
+    while time.monotonic() < deadline:
+        busy = page.locator('[data-testid="stSpinner"]').count() > 0
+        if busy or (page.locator(MSG).count(), _text(page, PROGRESS), page.url) != before:
+            break
+        page.wait_for_timeout(200)
     settle(page)
 
 

@@ -220,6 +220,7 @@ def interview_page(engine: Engine, interview: Interview, owner: str | None = Non
         spoken = voice_answer(interview) if clicked is None else None
     with live:
         if text is not None or clicked is not None or spoken:
+            st.session_state.pop(KEPT, None)     # new input: an earlier notice has been read
             seen = interview
             interview, grew = act(engine, interview, text, clicked, spoken, owner)
             if grew and interview.is_over and clicked is not Command.END:
@@ -229,6 +230,8 @@ def interview_page(engine: Engine, interview: Interview, owner: str | None = Non
             if interview is not seen:
                 with board.container():
                     bubbles(messages(interview.entries, interview.setup.length), engine.bank)
+        elif KEPT in st.session_state:           # any later rerun (a timer, the index bar) keeps it in sight
+            show_kept(*st.session_state[KEPT])
         last_feedback = [i for i, m in enumerate(shown) if m.kind is MessageKind.FEEDBACK][-1:]
         follow(len(interview.entries), interview.id, last_feedback[0] if interview.is_over and last_feedback else None)
         read_aloud(len(interview.entries))
@@ -274,14 +277,24 @@ def act(engine: Engine, interview: Interview, text: str | None, clicked: Command
     return latest, len(latest.entries) > mark
 
 
+KEPT = "kept_notice"   # session state: why input was not sent, and its text, until the candidate acts again
+
+
 def kept(reason: str | None, text: str | None = None) -> bool:
-    """Show why input from a stale tab was not sent, with the text to copy; False when there is no reason."""
+    """Show why input from a stale tab was not sent, with the text to copy; False when there is no reason.
+
+    The notice stays on the page across reruns until the next input, so the text cannot vanish."""
     if reason is None:
         return False
+    st.session_state[KEPT] = (reason, text)
+    show_kept(reason, text)
+    return True
+
+
+def show_kept(reason: str, text: str | None) -> None:
     st.warning(reason, icon=":material/sync_problem:")
     if text and text.strip():
         st.code(text, language=None, wrap_lines=True)
-    return True
 
 
 def caught_up(engine: Engine, interview: Interview, owner: str | None) -> Interview:
