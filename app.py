@@ -72,7 +72,7 @@ def main() -> None:
     elif session_id:
         interview = pages.live_interview(live, session_id, owner)
         if interview.is_over and st.query_params.get("view") != pages.FINISHED:
-            pages.review_page(live, SessionView.from_interview(interview))
+            pages.review_page(live, SessionView.from_interview(interview), owner)
         else:
             pages.interview_page(live, interview, owner)
     else:

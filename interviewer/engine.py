@@ -24,8 +24,9 @@ from interviewer.schedule import question_order
 from interviewer.session import Grading, Interview, Reply
 from interviewer.store import DataFolderError, Store, StoreError
 from interviewer.tailor import JobCoverage, JobMatcher, select
-from interviewer.transcript import Command, EndReason, utc_now
+from interviewer.transcript import AnswerGiven, Command, EndReason, utc_now
 from interviewer.voice.delivery import analyse, expected_seconds
+from interviewer.voice.recording import Recording
 from interviewer.voice.transcribe import Transcript
 
 if TYPE_CHECKING:
@@ -106,16 +107,19 @@ class Engine:
 
     # --- running ---------------------------------------------------------------------------
 
-    def _saved(self, interview: Interview, step: Callable[[], Reply]) -> Reply:
-        """Run one step and save it; if the save fails, undo the step and raise the StoreError.
+    def _saved(self, interview: Interview, step: Callable[[], Reply], recording: Recording | None = None) -> Reply:
+        """Run one step and save it (with the recording of the answer it graded, if any); if the save
+        fails, undo the step and raise the StoreError.
 
         So the interview in memory never runs ahead of the database: what the candidate sent is
         either saved or refused with a message (the UI keeps their text in front of them).
         """
         mark = len(interview.entries)
         reply = step()
+        answered = [e.seq for e in interview.entries[mark:] if isinstance(e, AnswerGiven)]
+        kept = {answered[0]: recording} if recording is not None and answered else None
         try:
-            self.store.save(interview)
+            self.store.save(interview, kept)
         except StoreError:
             interview.rewind(mark)
             raise
@@ -125,12 +129,21 @@ class Engine:
         """Pass a chat message (answer or typed command) to the interview and save what it produced."""
         return self._saved(interview, lambda: interview.handle(text))
 
-    def answer(self, interview: Interview, text: str, spoken: Transcript | None = None) -> Reply:
-        """Grade an answer (never a command) and save it; a spoken one keeps its delivery figures."""
+    def answer(self, interview: Interview, text: str, spoken: Transcript | None = None,
+               audio: bytes | None = None) -> Reply:
+        """Grade an answer (never a command) and save it; a spoken one keeps its delivery figures.
+
+        ``audio``, the spoken answer's recording as recorded, is stored with the turn: pass it only
+        when the candidate chose to keep their recordings. Over the five-minute limit it is refused
+        (:class:`~interviewer.voice.TooLong`) before anything is graded or saved.
+        """
+        if audio is not None and spoken is None:
+            raise ValueError("a recording is kept only with the spoken answer it was transcribed into: pass spoken")
+        recording = Recording.of(audio) if audio is not None else None
         delivery = None
         if spoken is not None and interview.current is not None:
             delivery = analyse(spoken.words, spoken.duration, self.expected_length(interview))
-        return self._saved(interview, lambda: interview.answer(text, delivery=delivery))
+        return self._saved(interview, lambda: interview.answer(text, delivery=delivery), recording)
 
     def expected_length(self, interview: Interview) -> tuple[int, int]:
         """How long, in seconds, an answer to the waiting prompt is expected to take."""

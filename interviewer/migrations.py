@@ -57,9 +57,29 @@ def m002_point_history(conn: sa.Connection) -> None:
     meta.create_all(conn)
 
 
+def m003_recordings(conn: sa.Connection) -> None:
+    """The audio of spoken answers the candidate chose to keep: one row per answer turn, bytes as recorded."""
+    meta = sa.MetaData()
+    sa.Table("turns", meta,             # the referenced key only, as m001 made it
+             sa.Column("session_id", sa.String(36), primary_key=True),
+             sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False))
+    table = sa.Table("recordings", meta,
+                     sa.Column("session_id", sa.String(36), primary_key=True),
+                     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+                     sa.Column("format", sa.String(50), nullable=False),
+                     sa.Column("seconds", sa.Float, nullable=False),
+                     sa.Column("size", sa.Integer, nullable=False),
+                     sa.Column("audio", sa.LargeBinary, nullable=False),
+                     sa.Column("created_at", sa.DateTime, nullable=False),
+                     sa.ForeignKeyConstraint(["session_id", "seq"], ["turns.session_id", "turns.seq"],
+                                             ondelete="CASCADE"))
+    table.create(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "m001_sessions_and_turns", m001_sessions_and_turns),
     (2, "m002_point_history", m002_point_history),
+    (3, "m003_recordings", m003_recordings),
 ]
 
 

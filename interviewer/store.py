@@ -1,4 +1,4 @@
-"""Persistence: sessions, their turns and weak-spot history, in SQLite (default) or PostgreSQL.
+"""Persistence: sessions, their turns, kept recordings and weak-spot history, in SQLite (default) or PostgreSQL.
 
 Every turn is saved as soon as it happens (call :meth:`Store.save` after each step). The schema is
 versioned: numbered migrations run on open, each in one transaction with its ``schema_version`` row.
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -31,6 +31,7 @@ from interviewer.session import Grading, Interview
 from interviewer.state import Phase
 from interviewer.transcript import AnswerGiven, Command, CommandUsed, Entry, QuestionAsked, entry_to_dict, utc_now
 from interviewer.utf8 import repair, repair_tree
+from interviewer.voice.recording import Recording
 
 LOCK_TIMEOUT_SECONDS = 5.0
 meta = sa.MetaData()
@@ -52,6 +53,16 @@ turns = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("question_id", sa.String(200)),
     sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+recordings = sa.Table(          # only when the candidate chose "Keep my recordings"; deleted with the session
+    "recordings", meta,
+    sa.Column("session_id", sa.String(36), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("format", sa.String(50), nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("audio", sa.LargeBinary, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 point_history = sa.Table(
@@ -141,6 +152,7 @@ class Store:
         self._serial: threading.RLock | None = None
         if self.is_sqlite:
             _transactional_sqlite(self.engine)
+            _erasing_sqlite(self.engine)
             self._serial = threading.RLock()
         self.version = self.migrate()
 
@@ -226,8 +238,11 @@ class Store:
             question_id=getattr(entry, "question_id", None), payload=json.dumps(entry_to_dict(entry)),
             created_at=_db_time(entry.at)))
 
-    def save(self, interview: Interview) -> int:
-        """Bring the stored session up to date: its row, new turns, weak-spot history. Returns turns added."""
+    def save(self, interview: Interview, kept: Mapping[int, Recording] | None = None) -> int:
+        """Bring the stored session up to date: its row, new turns, weak-spot history. Returns turns added.
+
+        ``kept`` maps the seq of a new spoken answer to its recording, saved in the same transaction.
+        """
         now = utc_now()
         summary = interview.summary()
         row = {"profile": interview.setup.profile, "updated_at": _db_time(now),
@@ -246,9 +261,17 @@ class Store:
                                                       setup=json.dumps(head), **row))
             last = conn.execute(sa.select(sa.func.max(turns.c.seq)).where(turns.c.session_id == interview.id)).scalar()
             fresh = interview.entries[last or 0:]
+            unknown = set(kept or ()) - {e.seq for e in fresh if isinstance(e, AnswerGiven)}
+            if unknown:
+                raise ValueError(f"a recording is kept with a new answer turn; turns {sorted(unknown)} are not one")
             for entry in fresh:
                 self.append_turn(interview.id, entry, conn)
                 self._update_points(conn, interview, entry)
+                if kept and entry.seq in kept:
+                    record = kept[entry.seq]
+                    conn.execute(recordings.insert().values(
+                        session_id=interview.id, seq=entry.seq, format=record.format, seconds=record.seconds,
+                        size=record.size, audio=record.audio, created_at=_db_time(entry.at)))
         return len(fresh)
 
     def session_data(self, session_id: str, owner: str | None = None) -> dict[str, Any]:
@@ -270,44 +293,73 @@ class Store:
                                     .order_by(turns.c.seq)).scalars().all()
         return repair_tree({**json.loads(row.setup), "entries": [json.loads(p) for p in payloads]})
 
+    def recordings_of(self, session_id: str, owner: str | None = None) -> dict[int, Recording]:
+        """The kept recordings of a session, by the seq of their answer turn (empty when none was kept).
+
+        Scoped like :meth:`session_data`: with an ``owner``, someone else's session is SessionNotFound.
+        """
+        if not _storable(session_id):
+            raise SessionNotFound(f"No saved session {_shown(session_id)}.")
+        with self._tx("load the recordings") as conn:
+            if conn.execute(sa.select(sessions.c.id).where(*_owned(session_id, owner))).first() is None:
+                raise SessionNotFound(f"No saved session {_shown(session_id)}.")
+            rows = conn.execute(sa.select(recordings).where(recordings.c.session_id == session_id)
+                                .order_by(recordings.c.seq)).all()
+        return {r.seq: Recording(bytes(r.audio), r.seconds, r.format) for r in rows}
+
     def load_session(self, session_id: str, bank: Bank, grader: Grading, *, owner: str | None = None,
                      clock: Callable[[], datetime] = utc_now) -> Interview:
         """Rebuild a saved interview exactly, ready to continue (after a crash or a page refresh)."""
         return Interview.from_dict(self.session_data(session_id, owner), bank, grader, clock=clock)
 
     def delete_session(self, session_id: str, owner: str) -> None:
-        """Remove one of ``owner``'s sessions and its turns (weak-spot history is per profile: see delete_profile)."""
+        """Remove one of ``owner``'s sessions, its turns and recordings (weak-spot history is per profile:
+        see delete_profile)."""
         with self._tx("delete the interview") as conn:
             if not _storable(session_id) or conn.execute(
                     sa.select(sessions.c.id).where(*_owned(session_id, owner))).first() is None:
                 raise SessionNotFound(f"No saved session {_shown(session_id)}.")
+            conn.execute(recordings.delete().where(recordings.c.session_id == session_id))
             conn.execute(turns.delete().where(turns.c.session_id == session_id))
             conn.execute(sessions.delete().where(sessions.c.id == session_id))
 
     def delete_profile(self, profile: str) -> int:
-        """Remove every row of one profile: sessions, their turns, weak-spot history. Returns sessions removed."""
+        """Remove every row of one profile: sessions, their turns and recordings, weak-spot history. Returns
+        sessions removed."""
         if not _storable(profile):
             return 0
         mine = sa.select(sessions.c.id).where(sessions.c.profile == profile)
         with self._tx("delete your data") as conn:
+            conn.execute(recordings.delete().where(recordings.c.session_id.in_(mine)))
             conn.execute(turns.delete().where(turns.c.session_id.in_(mine)))
             removed = conn.execute(sessions.delete().where(sessions.c.profile == profile)).rowcount
             conn.execute(point_history.delete().where(point_history.c.profile == profile))
         return removed
 
     def export_profile(self, profile: str) -> dict[str, Any]:
-        """Everything stored for one profile, JSON-ready: every session with its turns, and weak-spot history."""
+        """Everything stored for one profile, JSON-ready: every session with its turns, and weak-spot history.
+
+        Each session lists its kept recordings (answer turn, format, size, length), not their audio:
+        that plays on the session's review page.
+        """
         if not _storable(profile):
             return {"profile": profile, "sessions": [], "weak_spot_history": []}
+        mine = sa.select(sessions.c.id).where(sessions.c.profile == profile)
         with self._tx("export your data") as conn:
-            ids = conn.execute(sa.select(sessions.c.id).where(sessions.c.profile == profile)
-                               .order_by(sessions.c.created_at)).scalars().all()
+            ids = conn.execute(mine.order_by(sessions.c.created_at)).scalars().all()
             history_rows = conn.execute(sa.select(point_history).where(point_history.c.profile == profile)
                                         .order_by(point_history.c.question_id, point_history.c.key_point_id)).all()
+            kept: dict[str, list[dict[str, Any]]] = {}
+            for row in conn.execute(sa.select(recordings.c.session_id, recordings.c.seq, recordings.c.format,
+                                              recordings.c.size, recordings.c.seconds)
+                                    .where(recordings.c.session_id.in_(mine)).order_by(recordings.c.seq)):
+                kept.setdefault(row.session_id, []).append({"seq": row.seq, "format": row.format, "bytes": row.size,
+                                                            "seconds": row.seconds})
         points = [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row._mapping.items()}
                   for row in history_rows]
         return repair_tree({"profile": profile, "exported_at": utc_now().isoformat(),
-                            "sessions": [self.session_data(i, profile) for i in ids], "weak_spot_history": points})
+                            "sessions": [{**self.session_data(i, profile), "recordings": kept.get(i, [])} for i in ids],
+                            "weak_spot_history": points})
 
     def list_sessions(self, profile: str, limit: int = 50) -> list[SessionInfo]:
         """A profile's sessions, newest first."""
@@ -438,6 +490,15 @@ def _private_file(path: Path) -> None:
 def _lock_key(profile: str) -> int:
     """A stable signed 64-bit key for a PostgreSQL advisory lock on one profile's history."""
     return int.from_bytes(hashlib.sha256(profile.encode("utf-8", "surrogatepass")).digest()[:8], "big", signed=True)
+
+
+def _erasing_sqlite(engine: sa.Engine) -> None:
+    """Make SQLite overwrite what is deleted with zeros: a deleted interview (its answers, its kept
+    recordings) must not linger in the file's free pages, where any file reader could still find it."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA secure_delete = ON")
 
 
 def _transactional_sqlite(engine: sa.Engine) -> None:

@@ -18,7 +18,8 @@ from interviewer.schedule import PointState, review
 from interviewer.session import Interview
 from interviewer.store import SchemaTooNew, SessionNotFound, Store, StoreCorrupt, StoreLocked, meta
 
-EXPECTED_TABLES = {"schema_version", "sessions", "turns", "point_history"}
+EXPECTED_TABLES = {"schema_version", "sessions", "turns", "point_history", "recordings"}
+LATEST = migrations.MIGRATIONS[-1][0]
 
 
 @pytest.fixture(scope="module")
@@ -80,10 +81,11 @@ def test_an_old_database_is_upgraded_and_keeps_its_data():
                              "VALUES ('s1', 'me', '2025-01-01', '2025-01-01', '{}', 'ended', 0)"))
     engine.dispose()
     store = Store()
-    assert store.version == 2
+    assert store.version == LATEST
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT id FROM sessions")).scalar() == "s1"
         assert conn.execute(sa.text("SELECT COUNT(*) FROM point_history")).scalar() == 0
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM recordings")).scalar() == 0
     store.close()
 
 
@@ -92,7 +94,7 @@ def test_a_newer_schema_is_refused_untouched(store):
         conn.execute(sa.text("INSERT INTO schema_version VALUES (99, 'm099_from_the_future', '2030-01-01')"))
     store.close()
     before = open(sqlite_path(), "rb").read()
-    with pytest.raises(SchemaTooNew, match="schema version 99.*knows only up to 2.*Upgrade the interviewer"):
+    with pytest.raises(SchemaTooNew, match=f"schema version 99.*knows only up to {LATEST}.*Upgrade the interviewer"):
         Store()
     assert open(sqlite_path(), "rb").read() == before
 
@@ -102,7 +104,7 @@ def test_a_failing_migration_changes_nothing(monkeypatch):
         conn.execute(sa.text("CREATE TABLE half_done (x INTEGER)"))
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, (3, "m003_broken", broken)])
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, (LATEST + 1, "m_broken", broken)])
     monkeypatch.setattr("interviewer.store.MIGRATIONS", migrations.MIGRATIONS)
     with pytest.raises(RuntimeError, match="boom"):
         Store()

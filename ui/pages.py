@@ -26,7 +26,7 @@ from interviewer.settings import Settings
 from interviewer.store import StoreError
 from interviewer.tailor import JobCoverage
 from interviewer.transcript import Command
-from interviewer.voice import Transcript
+from interviewer.voice import Transcript, VoiceError
 from interviewer.voice.summary import delivery_points
 from ui.auth import signed_in_as
 from ui.bubbles import bubbles
@@ -247,8 +247,10 @@ def interview_page(engine: Engine, interview: Interview, owner: str | None = Non
 
 
 def act(engine: Engine, interview: Interview, text: str | None, clicked: Command | None,
-        spoken: tuple[str, Transcript] | None = None, owner: str | None = None) -> tuple[Interview, bool]:
-    """Send an answer (typed or spoken) and/or a command to the engine (it grades and saves).
+        spoken: tuple[str, Transcript, bytes | None] | None = None,
+        owner: str | None = None) -> tuple[Interview, bool]:
+    """Send an answer (typed or spoken, with its recording when kept) and/or a command to the engine
+    (it grades and saves).
 
     Returns the interview now live (the saved one, when another tab had moved it on) and whether
     its transcript grew. Both an answer and a click can arrive in one run: a click during grading
@@ -267,8 +269,9 @@ def act(engine: Engine, interview: Interview, text: str | None, clicked: Command
                 send(engine, latest, unsent)
         if clicked is not None and not kept(stale_input(interview, latest, clicked)) and not latest.is_over:
             engine.command(latest, clicked)
-    except StoreError as exc:
-        # The engine undid the unsaved step; the candidate's text stays on the page to send again.
+    except (StoreError, VoiceError) as exc:
+        # The engine undid the unsaved step (or refused a recording to keep before grading); the
+        # candidate's text stays on the page to send again.
         st.error(escape(str(exc)), icon=":material/error:")
         if unsent and unsent.strip():
             st.warning(NOT_SAVED)
@@ -306,10 +309,12 @@ def caught_up(engine: Engine, interview: Interview, owner: str | None) -> Interv
     return latest
 
 
-def send(engine: Engine, interview: Interview, text: str, spoken: Transcript | None = None) -> None:
+def send(engine: Engine, interview: Interview, text: str, spoken: Transcript | None = None,
+         audio: bytes | None = None) -> None:
     """Grade an answer (with a spinner) or run a typed command; refuse an empty or too long answer.
 
-    A spoken answer (its edited transcript) is always graded as an answer, never read as a command.
+    A spoken answer (its edited transcript) is always graded as an answer, never read as a command;
+    its ``audio`` (only when the candidate keeps recordings) is saved with it.
     A typed command that changes nothing (unknown, or refused) gets its reply here, in the chat.
     """
     if not text.strip():
@@ -333,7 +338,7 @@ def send(engine: Engine, interview: Interview, text: str, spoken: Transcript | N
                 with st.chat_message("assistant", avatar=":material/record_voice_over:"):
                     with st.spinner("Grading your answer…"):
                         if spoken is not None:
-                            engine.answer(interview, text, spoken)
+                            engine.answer(interview, text, spoken, audio)
                         else:
                             engine.handle(interview, text)
         finally:
@@ -344,8 +349,9 @@ def send(engine: Engine, interview: Interview, text: str, spoken: Transcript | N
 # --- review ------------------------------------------------------------------------------------
 
 
-def review_page(engine: Engine, view: SessionView) -> None:
-    """Scores, charts, strongest and weakest areas, downloads, and the full transcript with feedback."""
+def review_page(engine: Engine, view: SessionView, owner: str | None = None) -> None:
+    """Scores, charts, strongest and weakest areas, downloads, and the full transcript with feedback
+    (and a player under each spoken answer whose recording was kept)."""
     st.header("Review")
     setup_caption(view.setup, engine, view.question_ids)
     s = view.summary
@@ -374,7 +380,7 @@ def review_page(engine: Engine, view: SessionView) -> None:
         st.markdown(delivery_table_md(view.delivery))
     downloads(engine, view)
     st.subheader("Transcript")
-    bubbles(messages(view.entries, view.setup.length), engine.bank)
+    bubbles(messages(view.entries, view.setup.length), engine.bank, engine.store.recordings_of(view.id, owner))
     if st.button("Start a new interview", type="primary", icon=":material/add:"):
         go()
 

@@ -1,7 +1,8 @@
 """Answering by voice in the browser: record, transcribe on this computer, edit, then submit.
 
 Nothing is graded until the candidate submits the (possibly corrected) transcript; a recording that
-cannot be used shows why, and the interview goes on untouched: record again, or type.
+cannot be used shows why, and the interview goes on untouched: record again, or type. The audio is
+saved only when "Keep my recordings" is ticked, and then only that of a submitted answer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from interviewer.voice import Transcriber, Transcript, VoiceError, load_transcri
 from interviewer.voice.transcribe import MAX_SECONDS
 
 DRAFT = "voice_draft"      # the one session-state key for a transcript waiting to be submitted
+KEEP = "keep_recordings"   # the "Keep my recordings" choice, for the rest of this browser session
+KEEP_BOX = "keep_recordings_box"
+KEEP_HELP = ("Off: only the transcript you submit is saved, never the audio. On: the audio of each answer you "
+             "submit by voice is saved with this interview, to play back in its review, until you delete the "
+             "interview or all your data (History). Recordings you redo or don't submit are never saved.")
 MIC_HELP = ("No microphone, or the browser blocked it? Allow the microphone for this site (the icon at the left "
             "of the address bar), then reload the page. Typing your answer always works.")
 
@@ -44,8 +50,21 @@ def _transcribe(audio: bytes) -> Transcript:
     return model.transcribe(audio, "your recording")
 
 
-def voice_answer(interview: Interview) -> tuple[str, Transcript] | None:
-    """The microphone, and the editable transcript; returns (text, transcript) once the candidate submits."""
+def _remember_keep() -> None:
+    st.session_state[KEEP] = st.session_state[KEEP_BOX]
+
+
+def keep_recordings() -> bool:
+    """The "Keep my recordings" box (off until ticked); the choice holds across questions and reruns."""
+    # The box is not drawn on every run (a button click skips it), and Streamlit forgets the state of
+    # a widget it did not draw: the choice lives in its own key and is put back into the box each time.
+    st.session_state[KEEP_BOX] = st.session_state.get(KEEP, False)
+    return st.checkbox("Keep my recordings", key=KEEP_BOX, on_change=_remember_keep, help=KEEP_HELP)
+
+
+def voice_answer(interview: Interview) -> tuple[str, Transcript, bytes | None] | None:
+    """The microphone, "Keep my recordings", and the editable transcript; once the candidate submits,
+    returns (text, transcript, the recording's bytes when they chose to keep it, else None)."""
     turn = f"{interview.id}:{len(interview.entries)}"
     held = st.session_state.get(DRAFT)
     if held is not None and held.turn != turn:
@@ -54,6 +73,7 @@ def voice_answer(interview: Interview) -> tuple[str, Transcript] | None:
         audio = st.audio_input("Answer by voice", key=f"mic_{turn}",
                                help=f"Recorded and transcribed on this computer (up to {MAX_SECONDS / 60:.0f} "
                                "minutes); nothing is graded until you submit the transcript.")
+        keep = keep_recordings()
         if audio is None:
             st.caption(MIC_HELP)
             return None
@@ -76,14 +96,15 @@ def voice_answer(interview: Interview) -> tuple[str, Transcript] | None:
                             key=f"voice_text_{turn}", max_chars=policy.MAX_ANSWER_CHARS, height=140)
         row = st.container(horizontal=True, vertical_alignment="center")
         submitted = row.button("Submit spoken answer", type="primary", icon=":material/send:", key=f"say_{turn}")
-        row.caption(f"{draft.transcript.duration:.0f} s recorded · transcribed in {draft.transcript.seconds:.1f} s")
+        row.caption(f"{draft.transcript.duration:.0f} s recorded · transcribed in {draft.transcript.seconds:.1f} s"
+                    + (" · the audio will be kept with this interview" if keep else ""))
         if not submitted:
             return None
         if not text.strip():
             st.warning("The transcript is empty: record again, or type your answer.")
             return None
         st.session_state.pop(DRAFT, None)
-        return text, draft.transcript
+        return text, draft.transcript, data if keep else None
 
 
 # The browser's own speech synthesis reads each new question aloud: no server-side model. The switch
