@@ -139,7 +139,7 @@ class Question:
     misconceptions: tuple[Misconception, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
     hints: tuple[str, ...] = ()
-    seed: str | None = None
+    seeds: tuple[str, ...] = ()
     source: str = field(default="", compare=False)
 
     @property
@@ -408,7 +408,7 @@ class _Checker:
             question=self.text(raw, "question", qid), reference_answer=self.text(raw, "reference_answer", qid),
             key_points=points, tags=self.texts(raw, "tags", qid), misconceptions=wrongs,
             follow_ups=tuple(follow_ups), hints=self.texts(raw, "hints", qid, minimum=1),
-            seed=self.text(raw, "seed", qid, required=False) or None,
+            seeds=self.texts(raw, "seed", qid),
             source=f"{self.file}:{raw.get(LINE_KEY, '?')}",
         )
         return built if len(self.issues) == before else None
