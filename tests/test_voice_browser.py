@@ -41,7 +41,7 @@ def test_answer_by_voice(server):
             start_interview(page, server["url"])
             assert page.get_by_text("Answer by voice").count() == 1
             before = page.locator(MSG).filter(has_text=SCORE).count()
-            page.get_by_role("button", name="Record").click()
+            page.get_by_role("button", name="Record", exact=True).click()
             page.get_by_role("button", name="Stop recording").wait_for()
             page.wait_for_timeout(RECORD_MS)
             page.get_by_role("button", name="Stop recording").click()
@@ -79,7 +79,7 @@ def test_blocked_microphone_explains_and_typing_still_works(server):
         browser, page = launch(p, "--deny-permission-prompts")
         try:
             start_interview(page, server["url"])
-            page.get_by_role("button", name="Record").click()
+            page.get_by_role("button", name="Record", exact=True).click()
             page.wait_for_timeout(1500)
             assert page.get_by_text("Allow the microphone for this site").count() == 1
             before = page.locator(MSG).filter(has_text=SCORE).count()
