@@ -8,12 +8,15 @@ import pytest
 
 from fakes import Clock, KeywordGrader, small_bank
 from interviewer.chat import ANSWER_LIMIT, Kind, Role, check_answer, messages, progress, unavailable
-from interviewer.charts import point_chart, progress_chart, question_chart, track_chart
+from interviewer.bank import Difficulty, Track
+from interviewer.charts import (POINT_CHART_WIDTH, POINT_WRAP, point_chart, point_rows, progress_chart, question_chart,
+                                track_chart)
 from interviewer.engine import Engine
 from interviewer.export import to_json, to_markdown, to_pdf
 from interviewer.planner import Setup
 from interviewer.review import SessionView, describe_setup, history, progress_points
 from interviewer.store import Store
+from interviewer.summary import PointScore, QuestionScore, Summary
 from interviewer.transcript import Command
 
 NASTY = "alpha <img src=x> [link](http://evil.example) beta"
@@ -172,3 +175,48 @@ def test_charts_are_valid_vega_lite_with_the_summary_data(finished, engine):
     rows = question_chart(summary).to_dict()["data"]["values"]
     assert [r["label"] for r in rows] == [f"Q{q.number}" for q in summary.questions]
     assert progress_chart(progress_points(history(engine.store, "me"))).to_dict()["data"]["values"]
+
+
+LONG_POINTS = (    # 8 to 25 words, as in the bank
+    ("covered", "The central limit theorem says the mean of many independent samples is approximately normal, "
+                "whatever the original distribution, if its variance is finite."),
+    ("partly covered", "F1 is the harmonic mean of precision and recall."),
+    ("missed", "If cross-validation is also used for tuning, that score is optimistic, so nested CV or a held-out "
+               "test set gives the final estimate of how the chosen model generalises."),
+)
+
+
+def long_points_summary(questions: int = 2) -> Summary:
+    """A summary whose questions and key points are as long as the bank's longest."""
+    asked = tuple(QuestionScore(n, f"q{n}", "Walk me through how you would evaluate a churn model " * 6,
+                                Track.EVALUATION_METRICS, Difficulty.MID, "cross validation", "answered", 5.0)
+                  for n in range(1, questions + 1))
+    points = tuple(PointScore(q.question_id, f"k{i}", text, 1.0, status)
+                   for q in asked for i, (status, text) in enumerate(LONG_POINTS))
+    return Summary(5.0, asked, (), points, (), (), questions, 60.0, None)
+
+
+def test_the_key_point_chart_keeps_every_point_whole_on_rows_that_fit_a_phone():
+    summary = long_points_summary()
+    rows = point_rows(summary)
+    assert [r["point"] for r in rows] == [p.text for p in summary.points]           # in full, for the tooltip
+    for row in rows:
+        lines = row["lines"].split("\n")
+        assert " ".join(lines) == row["point"] and max(map(len, lines)) <= POINT_WRAP
+        assert row["row_px"] >= 15 * max(len(lines), len(row["status_lines"].split("\n")))
+    assert all(a["y"] + a["row_px"] < b["y"] for a, b in zip(rows, rows[1:]))       # no row over the next
+    assert rows[3]["y"] - rows[2]["y"] > rows[2]["row_px"] + 15                      # room for Q2's heading
+
+    spec = point_chart(summary).to_dict()
+    assert spec["height"] == round(rows[-1]["y"] + rows[-1]["row_px"])             # grows with the rows
+    assert POINT_CHART_WIDTH <= 358 and spec["autosize"]["type"] == "fit-x"         # a 390-pixel phone's column
+    taller = point_chart(long_points_summary(questions=4)).to_dict()["height"]
+    assert taller > 1.9 * spec["height"]
+
+
+def test_no_chart_cuts_a_long_text_short():
+    summary = long_points_summary()
+    for chart in (question_chart(summary), track_chart(summary), point_chart(summary)):
+        assert "\u2026" not in json.dumps(chart.to_dict(), ensure_ascii=False)
+    assert question_chart(summary).to_dict()["data"]["values"][0]["question"] == " ".join(
+        summary.questions[0].question.split())
