@@ -172,7 +172,6 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
     stop_app(proc)
 
 
-@pytest.mark.xfail(reason="last step (sign-out, then the link shows only the sign-in page) failed in its last run; issue 16 open", strict=False)
 def test_two_users_cannot_see_or_resume_each_others_interviews(browser, oidc_app):
     url = oidc_app["url"]
     alice = new_page(browser)
