@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from interviewer.bank import KeyPoint, Kind, Misconception, Rubric
@@ -234,8 +236,12 @@ def test_one_label_for_another_is_a_swap_but_a_different_quantity_is_not(grader)
     right = grader.grade(rubric, "The positive battery terminal is separated by a gap from terminal 3.")
     wrong = grader.grade(rubric, "The positive battery terminal is separated by a gap from terminal 2.")
     assert right.score > 0.7
-    assert wrong.points[0].note and "“2”" in wrong.points[0].note
-    assert wrong.score < 0.3
+    # by default a swap withholds the point's credit and shows nothing: most swaps the lexicon finds in
+    # interview answers are false alarms, and a false "correction" is the worst error
+    assert wrong.points[0].status is Status.MISSED and wrong.points[0].note is None and wrong.score < 0.3
+    shown = Grader(grader.encoder, calibration=replace(grader.cal, swaps="show")).grade(
+        rubric, "The positive battery terminal is separated by a gap from terminal 2.")
+    assert shown.points[0].note and "“2”" in shown.points[0].note and shown.score < 0.3
 
     trucks = rubric_from_reference("How does the load change the distance the truck travels in 10 seconds?",
                                    "The more blocks the truck carries, the less distance the truck travels in 10 seconds")

@@ -54,6 +54,10 @@ class Calibration:
     exclusive_evidence: bool = True  # a sentence that covers one point is not partial evidence of another ...
     exclusive_gap: float = 0.15    # ... when it is at least this much closer to that other point
     strict_claims: bool = True     # hedged or mirrored sentences never assert a misconception (see _may_assert)
+    # A sentence that swaps a term or label of a point ("bagging reduces bias"): "show" it as a contradiction
+    # (no credit, a penalty, the reason shown); "withhold" the point's credit and show nothing; or keep it
+    # "silent" (that sentence earns nothing, another may still earn the point)
+    swaps: str = "withhold"
 
 
 MAX_GRADED_CHARS = 6000   # longer answers are graded on a prefix (about 900 words)
@@ -317,6 +321,7 @@ class Grader:
             if note is None and contradicted is not None and sim < cal.covered:
                 break  # the closest sentence contradicts the point; a vaguer one does not outweigh it
             if note is not None and (note.startswith(SILENT_NOTES) or unit.start in checker.rejected
+                                     or (cal.swaps == "silent" and note != MISCONCEPTION_NOTE)
                                      or tx.rejects(unit.text)
                                      or note != MISCONCEPTION_NOTE and checker.covers_other(int(u), index)):
                 # a negation, a rejected idea, or a sentence about another point ("L1 does not zero
@@ -336,6 +341,8 @@ class Grader:
             if contradicted is None:
                 contradicted = (unit, sim, note)
         if contradicted is None:  # the close units only negate or reject: missed, with nothing to show
+            return PointResult(point.id, point.text, point.weight, Status.MISSED, round(best_sim, 4)), 0.0
+        if cal.swaps == "withhold" and contradicted[2] != MISCONCEPTION_NOTE:
             return PointResult(point.id, point.text, point.weight, Status.MISSED, round(best_sim, 4)), 0.0
         # Every close unit contradicts the point: it is missed, with the reason, and earns little.
         unit, sim, note = contradicted
