@@ -69,12 +69,15 @@ class TextIndex:
         elif progress is None:
             vectors = encoder.encode(texts)
         else:
-            parts = []
+            # Chunks of texts of similar length: a chunk is padded to its longest text, and the bank's
+            # texts run from 5 words to 250, so chunks in bank order encoded 2.7 times slower.
+            order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+            vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
             progress(0, len(texts))
             for start in range(0, len(texts), BUILD_CHUNK):
-                parts.append(encoder.encode(texts[start:start + BUILD_CHUNK]))
+                chunk = order[start:start + BUILD_CHUNK]
+                vectors[chunk] = encoder.encode([texts[i] for i in chunk])
                 progress(min(start + BUILD_CHUNK, len(texts)), len(texts))
-            vectors = np.vstack(parts).astype(np.float32, copy=False)
         if path is not None:
             _write_cache(path, vectors)
         return cls(texts, vectors)

@@ -94,6 +94,28 @@ def test_build_reports_progress_by_chunk(counting_encoder, tmp_path, monkeypatch
     np.testing.assert_allclose(index.vectors, TextIndex.build(TEXTS, counting_encoder).vectors, atol=1e-5)
 
 
+def test_build_encodes_chunks_of_similar_length_and_keeps_each_vector_with_its_text(encoder, monkeypatch):
+    import embeddings.index
+
+    texts = ["A much longer sentence about gradient descent, learning rates and the loss surface it walks down.",
+             "Short one.", "A middling sentence about recall.", "Tiny.",
+             "Another long sentence: bagging averages many high-variance trees grown on bootstrap samples."]
+    chunks = []
+
+    class Recording:
+        model_id, dim = encoder.model_id, encoder.dim
+
+        def encode(self, batch):
+            chunks.append(list(batch))
+            return encoder.encode(batch)
+
+    monkeypatch.setattr(embeddings.index, "BUILD_CHUNK", 2)
+    index = TextIndex.build(texts, Recording(), progress=lambda done, total: None)
+    assert [len(t) for chunk in chunks for t in chunk] == sorted(map(len, texts))   # shortest first
+    np.testing.assert_allclose(index.vectors, encoder.encode(texts), atol=1e-5)      # each vector at its text
+    assert index.search(encoder.encode(["Tiny."]), 1)[1][0][0] == texts.index("Tiny.")
+
+
 def test_background_build_hands_over_the_index_and_caches_it(counting_encoder, tmp_path):
     from embeddings.background import BackgroundIndex
 
