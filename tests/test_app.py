@@ -248,6 +248,22 @@ def test_history_lists_sessions_with_scores_and_a_progress_chart(env):
     assert any("0.0/10" in m.value for m in history.markdown)
 
 
+def test_history_deletes_one_interview_after_a_confirmation_and_keeps_the_others(env):
+    first = start(app(), length=1).query_params["session"]
+    second = start(app(), length=1).query_params["session"]
+    store = Store(env["url"])
+    assert {s.id for s in store.list_sessions("me")} == {first, second}
+    history = app(view="history")
+    history.button(key=f"delete_{first}").click().run()      # the button inside the "Delete" confirmation
+    no_errors(history)
+    assert [s.id for s in store.list_sessions("me")] == [second]
+    assert [b.key for b in history.button if b.key and b.key.startswith("open_")] == [f"open_{second}"]
+    from interviewer.store import SessionNotFound
+    with pytest.raises(SessionNotFound):
+        store.session_data(first)                            # its turns went with it
+    store.close()
+
+
 def test_an_unknown_session_is_one_clear_error(env):
     at = app(session="<img src=x>[x](http://e.example)")
     assert not at.exception
@@ -278,6 +294,8 @@ def test_an_answer_whose_save_fails_stays_on_the_page_and_the_next_one_is_saved(
     assert any("disk holding" in e.value for e in at.error)
     assert unsent(at) == [first]                           # still in front of the candidate, with a message
     assert not any("first answer" in t for t in texts(at))   # not shown as if it had been graded
+    at.button(key="cmd_hint").click().run()                  # a later click does not take it off the page
+    assert not at.exception and unsent(at) == [first] and any("disk holding" in e.value for e in at.error)
     db.execute("DROP TRIGGER full")
     db.commit()
     db.close()
@@ -287,6 +305,7 @@ def test_an_answer_whose_save_fails_stays_on_the_page_and_the_next_one_is_saved(
     saved = [e["text"] for e in Store(env["url"]).session_data(session)["entries"] if e["kind"] == "answer"]
     assert saved == [second]
     assert any("memorises noise" in t for t in texts(at))
+    assert unsent(at) == [] and not at.error                 # saved: the old notice has gone
 
 
 def test_a_lock_at_the_moment_of_sending_keeps_the_text(env):

@@ -278,6 +278,10 @@ def test_header_mode_refuses_a_request_without_the_header_and_separates_users(br
     erin = new_page(browser, {"X-Forwarded-Email": "erin@uni.example"})
     erin.goto(f"{header_app}?session={session}")
     erin.get_by_text("No saved session").wait_for()
+    # the profile is the identity: naming Dave's (guessable) profile in the URL shows Erin her own history
+    erin.goto(f"{header_app}?view=history&profile=header:dave@uni.example")
+    erin.get_by_text("No interviews yet").wait_for()
+    assert erin.get_by_role("button", name="Review").count() + erin.get_by_role("button", name="Resume").count() == 0
 
 
 def test_the_header_is_ignored_when_header_mode_is_off(browser, open_app):

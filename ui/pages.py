@@ -223,6 +223,8 @@ def interview_page(engine: Engine, interview: Interview, owner: str | None = Non
             st.session_state.pop(KEPT, None)     # new input: an earlier notice has been read
             seen = interview
             interview, grew = act(engine, interview, text, clicked, spoken, owner)
+            if grew and answered(text, spoken):
+                st.session_state.pop(UNSAVED, None)   # an answer went through: the one that failed was re-sent
             if grew and interview.is_over and clicked is not Command.END:
                 go(session=interview.id, view=FINISHED)    # the last feedback stays in sight; the review is offered
             if grew:
@@ -232,6 +234,9 @@ def interview_page(engine: Engine, interview: Interview, owner: str | None = Non
                     bubbles(messages(interview.entries, interview.setup.length), engine.bank)
         elif KEPT in st.session_state:           # any later rerun (a timer, the index bar) keeps it in sight
             show_kept(*st.session_state[KEPT])
+        failed = st.session_state.get(UNSAVED)
+        if failed and failed[0] == interview.id:  # until an answer is saved, a click (Hint, ...) keeps it in sight
+            show_unsaved(*failed[1:])
         last_feedback = [i for i, m in enumerate(shown) if m.kind is MessageKind.FEEDBACK][-1:]
         follow(len(interview.entries), interview.id, last_feedback[0] if interview.is_over and last_feedback else None)
         read_aloud(len(interview.entries))
@@ -272,12 +277,25 @@ def act(engine: Engine, interview: Interview, text: str | None, clicked: Command
     except (StoreError, VoiceError) as exc:
         # The engine undid the unsaved step (or refused a recording to keep before grading); the
         # candidate's text stays on the page to send again.
-        st.error(escape(str(exc)), icon=":material/error:")
-        if unsent and unsent.strip():
-            st.warning(NOT_SAVED)
-            st.code(unsent, language=None, wrap_lines=True)
+        # Shown by the page, and on every later run until an answer is saved (session state).
+        st.session_state[UNSAVED] = (interview.id, str(exc), unsent if unsent and unsent.strip() else None)
         return interview, False
     return latest, len(latest.entries) > mark
+
+
+UNSAVED = "unsaved_answer"  # session state: the interview, the error of a failed save, and the text not saved
+
+
+def answered(text: str | None, spoken: tuple | None) -> bool:
+    """Whether this run sent an answer (spoken, or typed and not a /command)."""
+    return spoken is not None or (text is not None and bool(text.strip()) and not text.strip().startswith("/"))
+
+
+def show_unsaved(error: str, text: str | None) -> None:
+    st.error(escape(error), icon=":material/error:")
+    if text:
+        st.warning(NOT_SAVED)
+        st.code(text, language=None, wrap_lines=True)
 
 
 KEPT = "kept_notice"   # session state: why input was not sent, and its text, until the candidate acts again
@@ -432,11 +450,12 @@ def history_page(engine: Engine, profile: str) -> None:
             label = "Review" if info.status == "ended" else "Resume"
             if st.button(label, key=f"open_{info.id}"):
                 go(session=info.id)
-            if st.button("Delete", key=f"delete_{info.id}", icon=":material/delete:",
-                         help="Delete this interview and its answers for good"):
-                engine.store.delete_session(info.id, profile)
-                st.session_state.pop(KEY, None)
-                st.rerun()
+            with st.popover("Delete", icon=":material/delete:", help="Delete this interview and its answers"):
+                st.caption("This interview, its answers, grades and any kept recordings are removed for good.")
+                if st.button("Delete it for good", key=f"delete_{info.id}", type="primary"):
+                    engine.store.delete_session(info.id, profile)
+                    st.session_state.pop(KEY, None)
+                    st.rerun()
     your_data(engine, profile)
 
 
