@@ -8,6 +8,7 @@ chat stays, with the last feedback in sight, and offers the review.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import streamlit as st
@@ -50,8 +51,12 @@ def engine(bank_dir: str | None, replace: bool, model_path: str | None, data_dir
            cache_dir: str) -> Engine:
     """The engine: bank, grader, store (schema migrated on open)."""
     bank, grader, indexing = bank_and_grader(bank_dir, replace, model_path, cache_dir)
-    return Engine(bank, grader, Store(database_url), encoder=encoder(model_path), data_dir=Path(data_dir),
+    live = Engine(bank, grader, Store(database_url), encoder=encoder(model_path), data_dir=Path(data_dir),
                   indexing=indexing)
+    # The model, bank and grader live as long as the process: keep them out of every later collection
+    # (a full collection walked the model's objects for about a second).
+    gc.freeze()
+    return live
 
 
 def main() -> None:
