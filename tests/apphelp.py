@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,3 +38,13 @@ def app_env(bank: Path, data: Path, database_url: str | None = None) -> dict[str
     if database_url:
         env["INTERVIEWER_DATABASE_URL"] = database_url
     return env
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """Stop a server started for a test or a benchmark: terminate, then kill if it does not exit in 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=20)

@@ -20,7 +20,7 @@ from typing import Iterator
 
 import pytest
 
-from apphelp import APP, REPO, app_env, data_dir_with_shared_cache, small_real_bank
+from apphelp import APP, REPO, app_env, data_dir_with_shared_cache, small_real_bank, stop_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / "screenshots"
@@ -68,11 +68,7 @@ def running_app(root: Path, env: dict[str, str]) -> Iterator[str]:
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 

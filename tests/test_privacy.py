@@ -15,7 +15,7 @@ import urllib.request
 import psutil
 import pytest
 
-from apphelp import APP, REPO
+from apphelp import APP, REPO, stop_process
 from interviewer.store import Store
 
 CONFIG = REPO / ".streamlit" / "config.toml"
@@ -100,9 +100,5 @@ def test_the_server_refuses_connections_from_other_addresses(tmp_path):
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection((other, port), timeout=10).close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()

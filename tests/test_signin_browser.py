@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from apphelp import APP, REPO, app_env, data_dir_with_shared_cache, small_real_bank
+from apphelp import APP, REPO, app_env, data_dir_with_shared_cache, small_real_bank, stop_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 STARTUP_SECONDS = 900
@@ -72,14 +72,6 @@ def start_app(root: Path, env: dict[str, str], extra_args: tuple[str, ...] = (),
             proc.kill()
             pytest.fail(f"streamlit did not start: {(root / 'streamlit.log').read_text()[-3000:]}")
         time.sleep(0.5)
-
-
-def stop_app(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def base_env(root: Path, request, database_url: str | None = None) -> dict[str, str]:
@@ -169,7 +161,7 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
            "INTERVIEWER_ALLOWED_DOMAINS": "uni.example", "AUTHLIB_INSECURE_TRANSPORT": "1"}
     proc, url = start_app(root, env, ("--secrets.files", str(secrets)), port)
     yield {"url": url, "provider": provider, "db": database_url or f"sqlite:///{root / 'data' / 'interviewer.sqlite3'}"}
-    stop_app(proc)
+    stop_process(proc)
 
 
 def test_two_users_cannot_see_or_resume_each_others_interviews(browser, oidc_app):
@@ -253,7 +245,7 @@ def header_app(request, tmp_path_factory):
     env = {**base_env(root, request), "INTERVIEWER_AUTH": "header", "INTERVIEWER_AUTH_HEADER": "X-Forwarded-Email"}
     proc, url = start_app(root, env)
     yield url
-    stop_app(proc)
+    stop_process(proc)
 
 
 @pytest.fixture(scope="module")
@@ -261,7 +253,7 @@ def open_app(request, tmp_path_factory):
     root = tmp_path_factory.mktemp("no-auth")
     proc, url = start_app(root, base_env(root, request))
     yield url
-    stop_app(proc)
+    stop_process(proc)
 
 
 def test_header_mode_refuses_a_request_without_the_header_and_separates_users(browser, header_app):
