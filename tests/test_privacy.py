@@ -11,6 +11,7 @@ import sys
 import time
 import tomllib
 import urllib.request
+from pathlib import Path
 
 import psutil
 import pytest
@@ -99,6 +100,47 @@ def test_the_server_refuses_connections_from_other_addresses(tmp_path):
                 time.sleep(0.3)
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection((other, port), timeout=10).close()
+    finally:
+        stop_process(proc)
+        log.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_an_unexpected_error_shows_no_traceback_or_path_in_the_browser(tmp_path):
+    """With the project's config, an exception no page catches reaches the browser without its details."""
+    from playwright.sync_api import sync_playwright
+
+    from test_browser import launch
+
+    script = tmp_path / "boom.py"
+    script.write_text("raise RuntimeError('secret-detail from ' + __file__)\n")
+    port = free_port()
+    log = open(tmp_path / "streamlit.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)],
+                            cwd=REPO, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()[-2000:]}")
+                time.sleep(0.3)
+        with sync_playwright() as p:
+            browser, page = launch(p)
+            try:
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.get_by_test_id("stException").or_(page.get_by_role("alert")).first.wait_for(timeout=60_000)
+                text = page.locator("body").inner_text()
+            finally:
+                browser.close()
+        assert "error" in text.lower()                                    # something went wrong, it says so
+        assert "secret-detail" not in text and "Traceback" not in text and str(tmp_path) not in text
+        assert "secret-detail" in (tmp_path / "streamlit.log").read_text()   # the details are in the server log
     finally:
         stop_process(proc)
         log.close()
