@@ -119,8 +119,13 @@ def settle(page, quiet_ms: int = 1500) -> None:
 
 
 def _text(page, selector: str) -> str:
-    found = page.locator(selector)
-    return " ".join(found.first.inner_text().split()) if found.count() else ""
+    """The text of the first element matching ``selector`` now, or "" when there is none.
+
+    Read in one step in the page: counting and then reading raced with a fast rerun (the element
+    left the page in between, and the read waited for it until its timeout).
+    """
+    text = page.evaluate("sel => { const e = document.querySelector(sel); return e ? e.innerText : ''; }", selector)
+    return " ".join(text.split())
 
 
 def progress(page) -> str:
