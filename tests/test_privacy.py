@@ -76,6 +76,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_up(proc: subprocess.Popen, port: int, log: Path, seconds: float = 120) -> None:
+    """Wait until the server on 127.0.0.1:``port`` says it is healthy; fail with its log if it exits or is late."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5) as response:
+                assert response.read() == b"ok"
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.3)
+
+
 @pytest.mark.slow
 def test_the_server_refuses_connections_from_other_addresses(tmp_path):
     """Started as `make run` starts it (no address given): reachable on 127.0.0.1, refused elsewhere."""
@@ -88,16 +102,7 @@ def test_the_server_refuses_connections_from_other_addresses(tmp_path):
                             cwd=REPO, env={**os.environ, "INTERVIEWER_DATA_DIR": str(tmp_path / "data")},
                             stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5) as response:
-                    assert response.read() == b"ok"
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()[-2000:]}")
-                time.sleep(0.3)
+        wait_until_up(proc, port, tmp_path / "streamlit.log")
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection((other, port), timeout=10).close()
     finally:
@@ -121,15 +126,7 @@ def test_an_unexpected_error_shows_no_traceback_or_path_in_the_browser(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)],
                             cwd=REPO, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()[-2000:]}")
-                time.sleep(0.3)
+        wait_until_up(proc, port, tmp_path / "streamlit.log")
         with sync_playwright() as p:
             browser, page = launch(p)
             try:
