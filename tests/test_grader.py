@@ -205,7 +205,6 @@ VOLTAGE_QUESTION = "What does a voltage reading of 1.5 tell you about the connec
 VOLTAGE_REFERENCES = ("the terminals are not connected", "the terminals are separated by a gap")
 
 
-@pytest.mark.xfail(reason="discrete credit per status: both rubrics can reach 1.0 (issue 12)", strict=False)
 def test_any_one_of_several_reference_answers_earns_full_credit(grader):
     rubrics = [rubric_from_reference(VOLTAGE_QUESTION, ref) for ref in VOLTAGE_REFERENCES]
     answer = "There is a gap that separates the two terminals."
@@ -300,3 +299,26 @@ def test_a_hedged_sentence_does_not_assert_an_absolute_claim(grader):
                                           "introduces any bias.")
     assert hedged.misconceptions == ()
     assert absolute.misconceptions
+
+
+ENSEMBLES = Rubric(
+    question="When would you use bagging and when boosting?",
+    reference_answer="Bagging reduces the variance of unstable models, while boosting reduces the bias of weak "
+                     "learners by training them sequentially on the previous errors.",
+    key_points=(
+        KeyPoint("which-method", "Bagging reduces variance of unstable models, while boosting reduces the bias of "
+                                 "weak learners."),
+        KeyPoint("sequential", "Boosting trains its learners sequentially, each on the errors of the previous ones."),
+    ),
+)
+
+
+def test_a_clause_that_exchanges_the_subjects_of_its_sentence_earns_nothing(grader):
+    # The long sentence is graded clause by clause: "Bagging mainly reduces bias, since each model sees a
+    # bootstrap sample" names one subject only; its sentence shows that the two were exchanged.
+    tail = ", since each model sees a bootstrap sample and the models are averaged at the end, while boosting mainly "
+    right = grader.grade(ENSEMBLES, f"Bagging mainly reduces variance{tail}reduces bias by fitting the errors.")
+    wrong = grader.grade(ENSEMBLES, f"Bagging mainly reduces bias{tail}reduces variance by fitting the errors.")
+    assert right.points[0].status is not Status.MISSED
+    assert wrong.points[0].status is Status.MISSED and wrong.points[0].note is None  # withheld, not shown
+    assert right.score > wrong.score

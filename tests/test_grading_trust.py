@@ -76,7 +76,6 @@ def test_swapped_ensemble_claims_earn_nothing_and_are_caught(grader, bank):
     assert right.score >= wrong.score + 0.3
 
 
-@pytest.mark.xfail(reason="issue 12 open: expectation not yet met by the rule grader (see the closing note)", strict=False)
 @pytest.mark.slow
 def test_short_latency_answer_credits_both_ideas_in_either_spelling(grader, bank):
     british, american = repro(grader, bank, "lat_s"), repro(grader, bank, "lat_z")
@@ -116,7 +115,6 @@ def test_breakdown_adds_up_to_the_score(grader, bank, case_id):
         assert not covered or grade.misconceptions or any(p.note for p in grade.points)
 
 
-@pytest.mark.xfail(reason="issue 12 open: expectation not yet met by the rule grader (see the closing note)", strict=False)
 @pytest.mark.slow
 def test_all_points_covered_and_nothing_flagged_scores_at_least_08(grader, bank):
     question = bank.get("mlf-kmeans-vs-knn")
@@ -131,7 +129,6 @@ MONOTONE = ["mlf-kmeans-vs-knn", "mlf-when-ensembles", "mlf-bias-variance", "eva
             "sys-serving-latency", "mlf-probability-vs-likelihood"]
 
 
-@pytest.mark.xfail(reason="issue 12 open: expectation not yet met by the rule grader (see the closing note)", strict=False)
 @pytest.mark.slow
 @pytest.mark.parametrize("question_id", MONOTONE)
 def test_stating_a_missed_point_never_lowers_the_score(grader, bank, question_id):
@@ -183,7 +180,6 @@ def test_assertions_are_not_rejections(sentence):
     assert not tx.rejects(sentence)
 
 
-@pytest.mark.xfail(reason="issue 12 open: expectation not yet met by the rule grader (see the closing note)", strict=False)
 @pytest.mark.slow
 def test_a_rejected_misconception_is_not_flagged(grader, bank):
     question = bank.get("mlf-when-ensembles")

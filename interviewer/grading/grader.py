@@ -533,6 +533,13 @@ class _Contradictions:
             text = self.units[u].text
             note = _contradiction(self.phrases[i], self.distinct[i], self.negated[i], text)
             home = self.homes[u] if u < len(self.homes) else text
+            if note is None and home != text:
+                # "Bagging reduces bias, ..., while boosting reduces variance": the clause alone names one
+                # subject; its sentence shows the exchange.
+                swap = _binding_swap(self.phrases[i], home)
+                point_terms = set().union(*(tx.content_terms(p) for p in self.phrases[i]))
+                if swap and tx.content_terms(text) & _contrast_stems() & point_terms:
+                    note = swap
             if (note is None and int(self.nearest[u]) == i and tx.content_terms(text) & self.distinct[i]
                     and not tx.negated(home)):  # "sets don't promise any order" agrees with "unordered"
                 # A clause about the point but without its subject ("some coefficients become exactly
