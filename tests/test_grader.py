@@ -322,3 +322,13 @@ def test_a_clause_that_exchanges_the_subjects_of_its_sentence_earns_nothing(grad
     assert right.points[0].status is not Status.MISSED
     assert wrong.points[0].status is Status.MISSED and wrong.points[0].note is None  # withheld, not shown
     assert right.score > wrong.score
+
+
+def test_keyword_subjects_the_right_way_round_are_not_the_claim_that_exchanges_them(grader):
+    # WHERE and HAVING are stopwords as English words; as capitalised keywords they are the subjects.
+    right = grader.grade(WHERE_HAVING, "WHERE filters rows before grouping; HAVING filters groups afterwards, so it "
+                                       "can use aggregates, which WHERE can't.")
+    wrong = grader.grade(WHERE_HAVING, "HAVING filters rows before grouping, and WHERE filters groups afterwards.")
+    assert right.misconceptions == ()
+    assert [m.claim for m in wrong.misconceptions] == [WHERE_HAVING.misconceptions[0].claim]
+

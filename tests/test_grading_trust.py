@@ -158,6 +158,19 @@ def test_removing_a_flagged_sentence_never_lowers_the_score(grader, bank):
         assert grader.grade(rubric, shorter).score >= grade.score - 1e-9, sentence
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("question_id, answer", [
+    # the sentence denies the claim, which carries its own negation ("must never be lost")
+    ("sys-in-memory-data-stores", "Redis is fast because it serves from RAM, which also makes it volatile. "
+                                  "It isn't a safe primary store for data that must never be lost."),
+    # "doesn't hold up" is no statement that skew "is the same as concept drift"
+    ("data-train-serving-skew", "Train-serving skew means the features at serving time differ from the ones the "
+                                "model saw during training, so offline performance doesn't hold up."),
+])
+def test_a_sentence_negated_where_the_claim_is_not_does_not_assert_it(grader, bank, question_id, answer):
+    assert not grader.grade(bank.get(question_id).rubric, answer).misconceptions
+
+
 # --- naming a misconception to reject it ------------------------------------------------------
 
 @pytest.mark.parametrize("sentence", [
@@ -166,6 +179,10 @@ def test_removing_a_flagged_sentence_never_lowers_the_score(grader, bank):
     "People often assume the test set can be reused for tuning, but that's wrong.",
     "It's tempting to read the p-value as the probability the null is true.",
     "This is not the case that more data always reduces bias.",
+    "Sometimes people describe it as fitting every tree to the original targets.",
+    "A mistake I've seen is computing the imputation mean on the full dataset before splitting.",
+    "A mistake I've heard is that the cache stores the queries of previous tokens.",
+    "High training accuracy alone doesn't prove it.",
 ])
 def test_rejections_are_recognised(sentence):
     assert tx.rejects(sentence)

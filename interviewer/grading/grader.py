@@ -58,6 +58,8 @@ class Calibration:
     # (no credit, a penalty, the reason shown); "withhold" the point's credit and show nothing; or keep it
     # "silent" (that sentence earns nothing, another may still earn the point)
     swaps: str = "withhold"
+    claim_polarity: bool = True    # a sentence negated where the claim is not (or the reverse) does not assert it
+    claim_ties: bool = False       # a sentence that says as much of the truth as of the claim may assert it
 
 
 MAX_GRADED_CHARS = 6000   # longer answers are graded on a prefix (about 900 words)
@@ -374,10 +376,10 @@ class Grader:
                 text = units[u].text
                 if units[u].start in rejected or tx.rejects(text) or _denies(text, wrong.claim):
                     continue
-                if self.cal.strict_claims and not _may_assert(text, wrong.claim):
+                if self.cal.strict_claims and not _may_assert(text, wrong.claim, truth_phrases, self.cal.claim_polarity):
                     continue
                 if _takes_claim_side(units[u].text, wrong, truth_phrases, claim_sim, float(per_point[u, truth]),
-                                     self.cal.misconception_margin, self.cal.strict_claims):
+                                     self.cal.misconception_margin, self.cal.strict_claims, self.cal.claim_ties):
                     unit = units[u]
                     hits.append(MisconceptionHit(wrong.claim, wrong.correction, round(claim_sim, 4),
                                                  Span(unit.start, unit.end, unit.text), ids[truth]))
@@ -536,7 +538,7 @@ class _Contradictions:
             if note is None and home != text:
                 # "Bagging reduces bias, ..., while boosting reduces variance": the clause alone names one
                 # subject; its sentence shows the exchange.
-                swap = _binding_swap(self.phrases[i], home)
+                swap = _binding_swap(self.phrases[i], home, paired=True)
                 point_terms = set().union(*(tx.content_terms(p) for p in self.phrases[i]))
                 if swap and tx.content_terms(text) & _contrast_stems() & point_terms:
                     note = swap
@@ -563,6 +565,11 @@ class _Contradictions:
         if (u, i) in self._blocked:
             return MISCONCEPTION_NOTE
         return self.direct(u, i)
+
+
+@functools.lru_cache(maxsize=1)
+def _contrast_stem_groups() -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(tx.stem(w) for w in group) for group in tx.CONTRAST_SETS)
 
 
 @functools.lru_cache(maxsize=1)
@@ -627,20 +634,28 @@ def _stem_line(clause: str, term: str) -> str:
 _NON_PREFIX = re.compile(r"\b(?:non|un|in|dis)-?\w", re.IGNORECASE)
 
 
-def _binding_swap(phrases: Sequence[str], unit: str) -> str | None:
-    """Two subjects whose predicates the unit exchanges ("A does x while B does y" said as "A does y ...")."""
-    unit_clauses = [tx.content_terms(c) for c in _clauses(unit)]
+def _binding_swap(phrases: Sequence[str], unit: str, any_subject: bool = False, paired: bool = False) -> str | None:
+    """Two subjects whose predicates the unit exchanges ("A does x while B does y" said as "A does y ...").
+
+    Subjects are opposed terms (L1/L2, CP/AP, content-based/collaborative); with ``any_subject``, any
+    term or keyword ("WHERE", "HAVING") that only one clause of the phrase uses, which only a check
+    that may veto a flag can afford. With ``paired``, the two subjects must be opposites of one
+    contrast set (bagging/boosting), as a long sentence needs before its clauses are compared.
+    """
+    unit_clauses = [_terms(c, any_subject) for c in _clauses(unit)]
     if len(unit_clauses) < 2:
         return None
     for phrase in phrases:
-        point_clauses = [(c, tx.content_terms(c)) for c in _clauses(phrase)]
+        point_clauses = [(c, _terms(c, any_subject)) for c in _clauses(phrase)]
         for i, (text_a, terms_a) in enumerate(point_clauses):
             for text_b, terms_b in point_clauses[i + 1:]:
                 only_a, only_b = terms_a - terms_b, terms_b - terms_a
-                # Subjects are opposed terms (L1/L2, CP/AP, content-based/collaborative), not any words.
-                subject_a = _first_present(text_a, only_a & _contrast_stems(), unit_clauses)
-                subject_b = _first_present(text_b, only_b & _contrast_stems(), unit_clauses)
+                pool = _contrast_stems() if not any_subject else only_a | only_b
+                subject_a = _first_present(text_a, only_a & pool, unit_clauses)
+                subject_b = _first_present(text_b, only_b & pool, unit_clauses)
                 if not subject_a or not subject_b:
+                    continue
+                if paired and not any({subject_a, subject_b} <= group for group in _contrast_stem_groups()):
                     continue
                 ja = next(j for j, c in enumerate(unit_clauses) if subject_a in c)
                 jb = next(j for j, c in enumerate(unit_clauses) if subject_b in c)
@@ -652,6 +667,14 @@ def _binding_swap(phrases: Sequence[str], unit: str) -> str | None:
                 if swapped >= 2 and swapped > kept:
                     return f"gives “{subject_a}” what belongs to “{subject_b}”"
     return None
+
+
+def _terms(text: str, keywords: bool) -> set[str]:
+    """Content terms, plus, with ``keywords``, capitalised keywords that are stopwords ("WHERE")."""
+    terms = tx.content_terms(text)
+    if keywords:
+        terms |= {tx.stem(w.lower()) for w in re.findall(r"\b[A-Z]{2,}\b", text)}
+    return terms
 
 
 def _first_present(text: str, candidates: set[str], unit_clauses: list[set[str]]) -> str | None:
@@ -705,9 +728,11 @@ def _lexical(point: KeyPoint, unit: str, topic: set[str]) -> float:
 
 def _denies(unit: str, claim: str) -> bool:
     """Whether the unit negates what the claim asserts ("it's not concept drift" against "... is concept drift")."""
-    if tx.negated_terms(claim):
-        return False
-    return bool({t for t in tx.negated_terms(unit, corrective=True) if not t.startswith("~")} & tx.content_terms(claim))
+    claim_denied = tx.negated_terms(claim)
+    # "It isn't a safe primary store for data that must never be lost" denies "... is a good primary store
+    # for data that must never be lost": a negation of what the claim asserts, not of what it already denies.
+    denied = {t for t in tx.negated_terms(unit, corrective=True) if not t.startswith("~")} - claim_denied
+    return bool(denied & (tx.content_terms(claim) - claim_denied))
 
 
 _ABSOLUTE = re.compile(r"\b(?:always|never|every|all|any|must|only|guarantee[sd]?|impossible|no\s+need)\b", re.I)
@@ -716,22 +741,27 @@ _HEDGE = re.compile(r"\b(?:can|could|may|might|sometimes|often|usually|depends|a
                     r"provided|fine\s+as|acceptable)\b", re.I)
 
 
-def _may_assert(unit: str, claim: str) -> bool:
+def _may_assert(unit: str, claim: str, truth: Sequence[str] = (), polarity: bool = True) -> bool:
     """Whether the unit can be asserting the claim at all (precision first: a doubt is no assertion).
 
     It cannot when it pairs the claim's subjects and predicates the other way round (it states the
-    truth the claim swaps), or when the claim is wrong by an absolute ("always", "never") that the
-    unit hedges instead ("can be fine as long as ...").
+    truth the claim swaps), when it uses the opposite of one of the claim's contrast terms, when one
+    of the two is negated and the other is not, or when the claim is wrong by an absolute ("always",
+    "never") that the unit hedges instead ("can be fine as long as ...").
     """
-    if _binding_swap([claim], unit):
+    if _binding_swap([claim], unit, any_subject=True):
         return False
+    if tx.swapped_terms(claim, unit) and not tx.swapped_terms(truth, unit):
+        return False  # "lowers the variance" against a claim that it "raises the variance"
+    if polarity and tx.negated(unit) != tx.negated(claim):
+        return False  # "it isn't a safe store for data that must never be lost" against "... a good store ..."
     if _ABSOLUTE.search(claim) and not _STRONG_ABSOLUTE.search(unit) and _HEDGE.search(unit):
         return False
     return True
 
 
 def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], claim_sim: float, truth_sim: float,
-                      margin: float, strict: bool = False) -> bool:
+                      margin: float, strict: bool = False, ties: bool = True) -> bool:
     """Whether the unit sides with the misconception on the terms where claim and truth differ."""
     if tx.swapped_terms(truth, unit) and not tx.swapped_terms(wrong.claim, unit):
         return True
@@ -749,6 +779,8 @@ def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], cla
         return False  # nothing of what makes the claim wrong is said: similarity alone is no assertion
     if pro != con:
         return pro > con and claim_sim >= truth_sim - margin
+    if strict and not ties and pro:
+        return False  # as much of the truth as of the claim: no confident assertion
     return claim_sim > truth_sim + margin
 
 
