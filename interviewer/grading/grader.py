@@ -58,7 +58,7 @@ class Calibration:
     # (no credit, a penalty, the reason shown); "withhold" the point's credit and show nothing; or keep it
     # "silent" (that sentence earns nothing, another may still earn the point)
     swaps: str = "withhold"
-    claim_polarity: bool = True    # a sentence negated where the claim is not (or the reverse) does not assert it
+    claim_polarity: bool = True    # a negated sentence does not assert a claim that has no negation of its own
     claim_ties: bool = False       # a sentence that says as much of the truth as of the claim may assert it
 
 
@@ -745,16 +745,16 @@ def _may_assert(unit: str, claim: str, truth: Sequence[str] = (), polarity: bool
     """Whether the unit can be asserting the claim at all (precision first: a doubt is no assertion).
 
     It cannot when it pairs the claim's subjects and predicates the other way round (it states the
-    truth the claim swaps), when it uses the opposite of one of the claim's contrast terms, when one
-    of the two is negated and the other is not, or when the claim is wrong by an absolute ("always",
-    "never") that the unit hedges instead ("can be fine as long as ...").
+    truth the claim swaps), when it uses the opposite of one of the claim's contrast terms, when it
+    is negated and the claim has no negation of its own, or when the claim is wrong by an absolute
+    ("always", "never") that the unit hedges instead ("can be fine as long as ...").
     """
     if _binding_swap([claim], unit, any_subject=True):
         return False
     if tx.swapped_terms(claim, unit) and not tx.swapped_terms(truth, unit):
         return False  # "lowers the variance" against a claim that it "raises the variance"
-    if polarity and tx.negated(unit) != tx.negated(claim):
-        return False  # "it isn't a safe store for data that must never be lost" against "... a good store ..."
+    if polarity and tx.negated(unit) and not tx.negated_terms(claim) and not tx.negated(claim):
+        return False  # "skew doesn't hold up offline" against "skew is the same as drift"
     if _ABSOLUTE.search(claim) and not _STRONG_ABSOLUTE.search(unit) and _HEDGE.search(unit):
         return False
     return True
