@@ -9,11 +9,12 @@ chat stays, with the last feedback in sight, and offers the review.
 from __future__ import annotations
 
 import gc
+import threading
 from pathlib import Path
 
 import streamlit as st
 
-from embeddings import Encoder, ModelError, load_encoder
+from embeddings import BackgroundEncoder, ModelError, start_encoder
 from embeddings.background import BackgroundIndex
 from interviewer import settings
 from interviewer.bank import Bank, BankError, load_bank
@@ -32,9 +33,19 @@ st.set_page_config(page_title="ML mock interviewer", page_icon="🎙️", layout
 
 # Heavy, read-only resources: built once per process and shared by every browser session.
 @st.cache_resource(show_spinner=False)
-def encoder(model_path: str | None) -> Encoder:
-    """The sentence encoder."""
-    return load_encoder(model_path)
+def encoder(model_path: str | None) -> BackgroundEncoder:
+    """The sentence encoder, loading in the background: the set-up page does not wait for it."""
+    loading = start_encoder(model_path)
+
+    def freeze_when_loaded() -> None:
+        try:
+            loading.wait()
+        except ModelError:
+            return
+        gc.freeze()  # the model lives as long as the process: keep it out of every later collection
+
+    threading.Thread(target=freeze_when_loaded, name="freeze-encoder", daemon=True).start()
+    return loading
 
 
 @st.cache_resource(show_spinner=False)
@@ -67,9 +78,12 @@ def main() -> None:
     owner = user.profile if user else None       # with sign-in, every read and write is scoped to it
     profile = pages.sidebar(config.profile, user, config)
     # Shown only when loading takes longer than half a second: on a first start, not on every rerun.
-    with st.spinner("Starting up: loading the embedding model and the question bank…", show_time=True):
+    with st.spinner("Starting up: loading the question bank…", show_time=True):
         live = engine(str(config.bank_dir) if config.bank_dir else None, config.bank_replace, config.model_path,
                       str(config.data_dir), config.database_url, str(config.cache_dir))
+    loading = encoder(config.model_path)
+    if loading.error is not None:   # the model failed to load in the background: say so on every page
+        raise loading.error
     pages.indexing_progress(live.indexing)
     session_id = st.query_params.get("session")
     if st.query_params.get("view") == "history":

@@ -6,6 +6,8 @@ and the safety rules (candidate text escaped, over-long answers refused with a m
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -123,6 +125,25 @@ def test_an_empty_job_description_is_one_clear_error(env):
     at = button(at, "Start the interview").click().run()
     assert not at.exception and len(at.error) == 1 and "paste a job description" in at.error[0].value
     assert "session" not in at.query_params
+
+
+def test_a_model_that_fails_to_load_in_the_background_is_a_clear_error_on_the_page(env, tmp_path, monkeypatch):
+    # The model loads in the background while the set-up page is drawn; when loading fails, the next
+    # run of any page says why, with no traceback.
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    (broken / "modules.json").write_text("[]")
+    monkeypatch.setenv("INTERVIEWER_MODEL", str(broken))
+    at = app()
+    for _ in range(120):
+        if at.error:
+            break
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception, at.exception
+    messages = [e.value for e in at.error]
+    assert any("Could not load the embedding model" in m and "broken-model" in m for m in messages), messages
 
 
 # --- answering and the buttons -----------------------------------------------------------------

@@ -45,3 +45,28 @@ def test_broken_model_folder_gives_one_clear_error(tmp_path):
     (tmp_path / "modules.json").write_text("[]")
     with pytest.raises(ModelError, match="Could not load the embedding model"):
         SentenceEncoder(tmp_path)
+
+
+def test_background_encoder_answers_at_once_and_encodes_like_the_loaded_one(encoder):
+    from embeddings import start_encoder
+
+    loading = start_encoder(encoder.model_path)
+    # what the index cache and the grader need before any text is encoded: known without the model
+    assert loading.model_id == encoder.model_id and loading.dim == encoder.dim == 384
+    assert loading.encode([]).shape == (0, 384)
+    texts = ["Bagging reduces variance.", "Boosting reduces bias."]
+    np.testing.assert_allclose(loading.encode(texts), encoder.encode(texts), atol=1e-5)
+    assert loading.ready and loading.error is None
+
+
+def test_background_encoder_reports_a_broken_model_on_use_and_a_missing_one_at_once(tmp_path):
+    from embeddings import start_encoder
+
+    with pytest.raises(ModelError, match="config.json or modules.json missing"):
+        start_encoder(tmp_path / "nowhere")
+    (tmp_path / "config.json").write_text("{not json")
+    (tmp_path / "modules.json").write_text("[]")
+    loading = start_encoder(tmp_path)
+    with pytest.raises(ModelError, match="Could not load the embedding model"):
+        loading.encode(["a sentence"])
+    assert loading.ready and isinstance(loading.error, ModelError)
