@@ -207,6 +207,14 @@ def test_a_rejected_misconception_is_not_flagged(grader, bank):
     assert not grade.misconceptions, grade.misconceptions
 
 
+def test_denying_what_a_claim_asserts_counts_even_when_the_claim_has_a_negation_of_its_own():
+    from interviewer.grading.grader import _denies
+
+    claim = "You don't need to scale features before PCA, because it's scale-invariant."
+    assert _denies("PCA is not scale-invariant, so standardise the features first.", claim)
+    assert not _denies("You don't need to scale features before PCA.", claim)  # agrees with the claim
+
+
 def test_american_spelling_keeps_every_offset():
     text = "We normalised and tokenised, then Quantisation; optimising precise noise."
     out = tx.americanise(text)

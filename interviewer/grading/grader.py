@@ -729,8 +729,8 @@ def _lexical(point: KeyPoint, unit: str, topic: set[str]) -> float:
 def _denies(unit: str, claim: str) -> bool:
     """Whether the unit negates what the claim asserts ("it's not concept drift" against "... is concept drift")."""
     claim_denied = tx.negated_terms(claim)
-    # "It isn't a safe primary store for data that must never be lost" denies "... is a good primary store
-    # for data that must never be lost": a negation of what the claim asserts, not of what it already denies.
+    # "PCA is not scale-invariant" denies "You don't need to scale before PCA, because it's scale-invariant":
+    # a negation of what the claim asserts, not of what it already denies.
     denied = {t for t in tx.negated_terms(unit, corrective=True) if not t.startswith("~")} - claim_denied
     return bool(denied & (tx.content_terms(claim) - claim_denied))
 
