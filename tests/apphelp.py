@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app.py"
@@ -48,3 +52,19 @@ def stop_process(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=20)
+
+
+def wait_until_up(proc: subprocess.Popen, url: str, log: Path, seconds: float) -> None:
+    """Wait until the server at ``url`` says it is healthy; kill it and fail with its log if it exits or is late."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url.rstrip("/") + "/_stcore/health", timeout=5) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"streamlit did not start: {log.read_text()[-3000:]}")
+        time.sleep(0.3)

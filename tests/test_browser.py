@@ -14,13 +14,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from apphelp import APP, REPO, app_env, data_dir_with_shared_cache, small_real_bank, stop_process
+from apphelp import APP, REPO, app_env, data_dir_with_shared_cache, small_real_bank, stop_process, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / "screenshots"
@@ -53,18 +52,7 @@ def running_app(root: Path, env: dict[str, str]) -> Iterator[str]:
                              "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"], cwd=REPO,
                             env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=5) as response:
-                if response.read() == b"ok":
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"streamlit did not start: {(root / 'streamlit.log').read_text()[-3000:]}")
-        time.sleep(0.5)
+    wait_until_up(proc, url, root / "streamlit.log", STARTUP_SECONDS)
     try:
         yield url
     finally:

@@ -8,15 +8,13 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 import tomllib
-import urllib.request
 from pathlib import Path
 
 import psutil
 import pytest
 
-from apphelp import APP, REPO, stop_process
+from apphelp import APP, REPO, stop_process, wait_until_up
 from interviewer.store import Store
 
 CONFIG = REPO / ".streamlit" / "config.toml"
@@ -76,20 +74,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(proc: subprocess.Popen, port: int, log: Path, seconds: float = 120) -> None:
-    """Wait until the server on 127.0.0.1:``port`` says it is healthy; fail with its log if it exits or is late."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5) as response:
-                assert response.read() == b"ok"
-                return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.3)
-
-
 @pytest.mark.slow
 def test_the_server_refuses_connections_from_other_addresses(tmp_path):
     """Started as `make run` starts it (no address given): reachable on 127.0.0.1, refused elsewhere."""
@@ -102,7 +86,7 @@ def test_the_server_refuses_connections_from_other_addresses(tmp_path):
                             cwd=REPO, env={**os.environ, "INTERVIEWER_DATA_DIR": str(tmp_path / "data")},
                             stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until_up(proc, port, tmp_path / "streamlit.log")
+        wait_until_up(proc, f"http://127.0.0.1:{port}/", tmp_path / "streamlit.log", 120)
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection((other, port), timeout=10).close()
     finally:
@@ -126,7 +110,7 @@ def test_an_unexpected_error_shows_no_traceback_or_path_in_the_browser(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)],
                             cwd=REPO, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until_up(proc, port, tmp_path / "streamlit.log")
+        wait_until_up(proc, f"http://127.0.0.1:{port}/", tmp_path / "streamlit.log", 120)
         with sync_playwright() as p:
             browser, page = launch(p)
             try:

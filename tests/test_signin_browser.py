@@ -12,13 +12,11 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from apphelp import APP, REPO, app_env, data_dir_with_shared_cache, small_real_bank, stop_process
+from apphelp import APP, REPO, app_env, data_dir_with_shared_cache, small_real_bank, stop_process, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 STARTUP_SECONDS = 900
@@ -60,18 +58,8 @@ def start_app(root: Path, env: dict[str, str], extra_args: tuple[str, ...] = (),
                              "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", *extra_args],
                             cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=5) as response:
-                if response.read() == b"ok":
-                    return proc, url
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"streamlit did not start: {(root / 'streamlit.log').read_text()[-3000:]}")
-        time.sleep(0.5)
+    wait_until_up(proc, url, root / "streamlit.log", STARTUP_SECONDS)
+    return proc, url
 
 
 def base_env(root: Path, request, database_url: str | None = None) -> dict[str, str]:

@@ -506,7 +506,7 @@ class _Contradictions:
         owners = np.array([owner for owner, _ in phrasings])
         self.per_point = np.stack([phrase_sims[:, owners == i].max(axis=1) for i in range(len(points))], axis=1)
         self.nearest = self.per_point.argmax(axis=1)
-        terms = [set().union(*(tx.content_terms(p) for p in group)) for group in self.phrases]
+        self.terms = terms = [set().union(*(tx.content_terms(p) for p in group)) for group in self.phrases]
         topic = tx.content_terms(rubric.question)
         self.topic = topic
         # A point's distinctive terms: its own words that few other points of the question use.
@@ -539,8 +539,7 @@ class _Contradictions:
                 # "Bagging reduces bias, ..., while boosting reduces variance": the clause alone names one
                 # subject; its sentence shows the exchange.
                 swap = _binding_swap(self.phrases[i], home, paired=True)
-                point_terms = set().union(*(tx.content_terms(p) for p in self.phrases[i]))
-                if swap and tx.content_terms(text) & _contrast_stems() & point_terms:
+                if swap and tx.content_terms(text) & _contrast_stems() & self.terms[i]:
                     note = swap
             if (note is None and int(self.nearest[u]) == i and tx.content_terms(text) & self.distinct[i]
                     and not tx.negated(home)):  # "sets don't promise any order" agrees with "unordered"
