@@ -64,7 +64,6 @@ def test_true_negative_sentence_does_not_void_the_point(grader, bank):
     assert abs(with_neg.score - without.score) <= 0.1
 
 
-@pytest.mark.xfail(reason="issue 12 open: expectation not yet met by the rule grader (see the closing note)", strict=False)
 @pytest.mark.slow
 def test_swapped_ensemble_claims_earn_nothing_and_are_caught(grader, bank):
     right, wrong = repro(grader, bank, "ens_right"), repro(grader, bank, "ens_wrong")
@@ -145,7 +144,6 @@ def test_stating_a_missed_point_never_lowers_the_score(grader, bank, question_id
         answer = longer
 
 
-@pytest.mark.xfail(reason="issue 12 open: expectation not yet met by the rule grader (see the closing note)", strict=False)
 @pytest.mark.slow
 def test_removing_a_flagged_sentence_never_lowers_the_score(grader, bank):
     case = REPROS["ens_wrong"]
@@ -213,6 +211,26 @@ def test_denying_what_a_claim_asserts_counts_even_when_the_claim_has_a_negation_
     claim = "You don't need to scale features before PCA, because it's scale-invariant."
     assert _denies("PCA is not scale-invariant, so standardise the features first.", claim)
     assert not _denies("You don't need to scale features before PCA.", claim)  # agrees with the claim
+
+
+def test_two_swapped_contrasts_cancel_only_in_a_comparative_correlative():
+    # "faster and cheaper" is the opposite of "slower and more expensive", not the same statement ...
+    assert tx.swapped_terms("Ensembles make inference faster and cheaper than a single model.",
+                            "Ensembles make inference slower and more expensive than a single model.")
+    # ... while "the lower ..., the slower" says what "the higher ..., the faster" says
+    assert tx.swapped_terms("The higher the learning rate, the faster training moves.",
+                            "The lower the learning rate, the slower training moves.") is None
+
+
+@pytest.mark.slow
+def test_a_sentence_that_states_a_misconception_covers_no_other_point(grader, bank):
+    # "most practical when the models are highly correlated" states a listed misconception; its loose
+    # likeness to the cost point ("worth it only when ...") must not earn that point
+    answer = ("Ensembles are most practical when your base models are highly correlated, because averaging "
+              "correlated models is what reduces the variance the most.")
+    grade = grader.grade(bank.get("mlf-when-ensembles").rubric, answer)
+    assert grade.misconceptions, "the listed claim about correlated members is asserted"
+    assert point(grade, "cost").status is Status.MISSED
 
 
 def test_american_spelling_keeps_every_offset():

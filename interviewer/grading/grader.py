@@ -53,6 +53,8 @@ class Calibration:
     sim_partly: float = 0.55       # ... and partly covers it
     exclusive_evidence: bool = True  # a sentence that covers one point is not partial evidence of another ...
     exclusive_gap: float = 0.15    # ... when it is at least this much closer to that other point
+    wrong_is_no_evidence: bool = True  # a sentence stating a listed misconception covers no other point
+    claim_distinct: bool = True    # words the other key points use too are no sign of taking the claim's side
     strict_claims: bool = True     # hedged or mirrored sentences never assert a misconception (see _may_assert)
     # A sentence that swaps a term or label of a point ("bagging reduces bias"): "show" it as a contradiction
     # (no credit, a penalty, the reason shown); "withhold" the point's credit and show nothing; or keep it
@@ -331,6 +333,8 @@ class Grader:
                 continue
             if note is None and sim < cal.covered and checker.covers_other(int(u), index):
                 continue  # a sentence that says another point is no evidence of this one
+            if note is None and cal.wrong_is_no_evidence and checker.asserts_misconception(int(u)):
+                continue  # a sentence that states a known misconception is no evidence of another point
             if note is None:
                 lexical = _lexical(point, unit.text, checker.topic)
                 floor, full = cal.credit_floor, cal.credit_full
@@ -378,8 +382,10 @@ class Grader:
                     continue
                 if self.cal.strict_claims and not _may_assert(text, wrong.claim, truth_phrases, self.cal.claim_polarity):
                     continue
+                others = [phrase for owner, phrase in phrasings if owner != truth]
                 if _takes_claim_side(units[u].text, wrong, truth_phrases, claim_sim, float(per_point[u, truth]),
-                                     self.cal.misconception_margin, self.cal.strict_claims, self.cal.claim_ties):
+                                     self.cal.misconception_margin, self.cal.strict_claims, self.cal.claim_ties,
+                                     others if self.cal.claim_distinct else ()):
                     unit = units[u]
                     hits.append(MisconceptionHit(wrong.claim, wrong.correction, round(claim_sim, 4),
                                                  Span(unit.start, unit.end, unit.text), ids[truth]))
@@ -527,6 +533,10 @@ class _Contradictions:
         for u, unit in enumerate(self.units):
             if unit.start == start and point_id in self.ids:
                 self._blocked.add((u, self.ids.index(point_id)))
+
+    def asserts_misconception(self, u: int) -> bool:
+        """Whether unit u was found to assert a listed misconception (against any point)."""
+        return any(unit == u for unit, _ in self._blocked)
 
     def direct(self, u: int, i: int) -> str | None:
         """Why unit u says the opposite of point i (a swapped contrast term or a negation), or None."""
@@ -695,7 +705,8 @@ def _as_written(grade: Grade, written: str) -> Grade:
 
 
 def _clauses(unit: str) -> list[str]:
-    pieces = [p for p in re.split(r"[,;:]|\bbut\b|\bwhereas\b|\bwhile\b|\bunlike\b", unit) if p.strip()]
+    # a comma inside a number ("4,096") separates no clauses
+    pieces = [p for p in re.split(r"[;:]|,(?!\d{3}(?!\d))|\bbut\b|\bwhereas\b|\bwhile\b|\bunlike\b", unit) if p.strip()]
     return pieces or [unit]
 
 
@@ -760,8 +771,12 @@ def _may_assert(unit: str, claim: str, truth: Sequence[str] = (), polarity: bool
 
 
 def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], claim_sim: float, truth_sim: float,
-                      margin: float, strict: bool = False, ties: bool = True) -> bool:
-    """Whether the unit sides with the misconception on the terms where claim and truth differ."""
+                      margin: float, strict: bool = False, ties: bool = True, others: Sequence[str] = ()) -> bool:
+    """Whether the unit sides with the misconception on the terms where claim and truth differ.
+
+    ``others`` are the question's other key points: a word they use too ("model", "make") is no sign
+    that the unit takes the claim's side, unless the claim has no word of its own.
+    """
     if tx.swapped_terms(truth, unit) and not tx.swapped_terms(wrong.claim, unit):
         return True
     claim_denied = tx.negated_terms(wrong.claim)
@@ -772,7 +787,11 @@ def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], cla
     said = tx.content_terms(unit)
     claim_terms = tx.content_terms(wrong.claim)
     truth_terms = set().union(*(tx.content_terms(t) for t in truth))
-    pro = len(said & (claim_terms - truth_terms))
+    elsewhere = set().union(*(tx.content_terms(t) for t in others))
+    own = claim_terms - truth_terms
+    if claim_sim > truth_sim:
+        elsewhere = set()  # closer to the claim than to the truth: every word of the claim's own counts
+    pro = len(said & ((own - elsewhere) or own))
     con = len(said & (truth_terms - claim_terms))
     if strict and not pro and claim_terms - truth_terms:
         return False  # nothing of what makes the claim wrong is said: similarity alone is no assertion

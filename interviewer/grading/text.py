@@ -287,11 +287,16 @@ def _sides(text: str) -> set[str]:
     return out
 
 
+# "the longer the sequence, the less ...": two swapped contrasts in one of these say the same thing.
+_CORRELATIVE = re.compile(r"\bthe\s+(?:more|less|fewer|\w+er)\b[^.;]*?\bthe\s+(?:more|less|fewer|\w+er)\b", re.I)
+
+
 def swapped_terms(reference: str | Sequence[str], candidate: str) -> tuple[str, str] | None:
     """A contrast term the reference uses and the candidate replaced by its opposite.
 
-    Two swaps cancel ("the shorter, the more" said as "the longer, the less"), so only an odd
-    number of swapped contrasts counts.
+    In a comparative correlative two swaps cancel ("the shorter, the more" said as "the longer, the
+    less"), so there only an odd number of swapped contrasts counts; elsewhere every swap counts
+    ("faster and cheaper" against "slower and more expensive").
     """
     phrasings = [reference] if isinstance(reference, str) else list(reference)
     ref = set().union(*(_sides(p) for p in phrasings))
@@ -301,7 +306,9 @@ def swapped_terms(reference: str | Sequence[str], candidate: str) -> tuple[str, 
         said, used = ref & group, cand & group
         if said and used and not (said & used):
             swaps.append((sorted(said)[0], sorted(used)[0]))
-    return swaps[0] if len(swaps) % 2 == 1 else None
+    if len(swaps) % 2 == 0 and _CORRELATIVE.search(candidate):
+        return None
+    return swaps[0] if swaps else None
 
 
 def is_instruction(text: str) -> bool:
