@@ -181,9 +181,22 @@ def test_a_sentence_negated_where_the_claim_is_not_does_not_assert_it(grader, ba
     "A mistake I've seen is computing the imputation mean on the full dataset before splitting.",
     "A mistake I've heard is that the cache stores the queries of previous tokens.",
     "High training accuracy alone doesn't prove it.",
+    "Someone might object that a deeper tree always generalises better.",
+    "I'd disagree with the view that more features always help.",
+    "I'm wary of the claim that one benchmark number is enough.",
+    "You'll sometimes hear that dropout stays on at inference time.",
+    "It's easy to misread an AUC of 0.8 as 80 percent accuracy.",
 ])
 def test_rejections_are_recognised(sentence):
     assert tx.rejects(sentence)
+
+
+def test_a_question_asserts_nothing():
+    text = "Does dropout stay on at inference time? No: it is switched off, and the weights are scaled."
+    units = tx.units(text)
+    rejected = tx.rejected_in_context(text, units)
+    assert [u.text for u in units if u.start in rejected] == [u.text for u in units if u.start < text.index("?")]
+    assert any(u.start not in rejected for u in units)
 
 
 @pytest.mark.parametrize("sentence", [

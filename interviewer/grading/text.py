@@ -345,7 +345,9 @@ _REJECTION = re.compile(
     r"imagine|treat|read|interpret|explain)\w*\b"
     r"|\b(?:many|some|others|everyone|teams)\s+(?:\w+\s+){0,2}?"
     r"(?:think|thinks|assume|assumes|believe|believes|say|says|claim|claims|expect|confuse|mix\s+up|get\s+wrong)\b"
-    r"|\btrips?\s+\w+\s+up\b|\bpush\s+back\b|\byou'?ll\s+(?:often\s+)?hear\b|\bi\s+(?:often\s+)?hear\b"
+    r"|\btrips?\s+\w+\s+up\b|\bpush\s+back\b|\byou'?ll\s+(?:often\s+|sometimes\s+|also\s+)?hear\b"
+    r"|\bi\s+(?:often\s+|sometimes\s+)?hear\b|\bdisagree\b|\b(?:wary|sceptical|skeptical|suspicious)\s+of\b"
+    r"|\bmisread\w*|\bmisinterpret\w*|\bmisunderst\w*|\bthe\s+view\s+that\b"
     r"|\b(?:is|are)\s+(?:sometimes|often)\s+(?:described|said|claimed|presented|taught|told)\b"
     r"|\bsometimes\s+(?:described|said|claimed)\b"
     r"|\b(?:it'?s|it\s+is|that'?s|that\s+is|is|was)\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:mistake|wrong|false|untrue|incorrect|"
@@ -359,7 +361,7 @@ _REJECTION = re.compile(
     r"|\bthere'?s\s+(?:a|an|this)\s+(?:\w+\s+)?(?:belief|claim|idea|notion|myth|view|assumption|misconception)\b"
     r"|\b(?:someone|somebody|people|others|folks|colleagues?|a\s+colleague|candidates|the\s+team)\s+(?:\w+\s+){0,2}?"
     r"(?:might|may|could|would|will|once|often|sometimes|usually|will\s+often)\s+(?:\w+\s+)?"
-    r"(?:say|argue|claim|tell|told|suggest|think|assume|believe|describe|insist)\w*\b"
+    r"(?:say|argue|claim|tell|told|suggest|think|assume|believe|describe|insist|object|point\s+out)\w*\b"
     r"|\b(?:someone|somebody|a\s+colleague|people)\s+(?:once\s+)?(?:told|argued|claimed|suggested|insisted)\b"
     r"|\b(?:i'?ve|i\s+have|we'?ve|you'?ve)\s+(?:often\s+|also\s+)?(?:heard|seen|read)\s+(?:people|someone|it|candidates|"
     r"teams|claims?|the\s+(?:claim|idea|argument))\b"
@@ -404,13 +406,14 @@ def rejected_in_context(text: str, units_: Sequence[Unit]) -> frozenset[int]:
 
     A clause counts when its sentence rejects anything ("People assume inserts are O(1), so lists
     beat arrays": the second clause is the idea rejected) or when the next sentence retracts it
-    ("Lists beat arrays for inserts. That's a myth.").
+    ("Lists beat arrays for inserts. That's a myth."). A question asserts nothing ("Is groupByKey
+    cheaper than reduceByKey? No: ...").
     """
     found: set[int] = set()
     spans = sentences(text)
     for n, sentence in enumerate(spans):
         follows = spans[n + 1].text.replace("’", "'") if n + 1 < len(spans) else ""
-        if rejects(sentence.text) or _RETRACTION.search(follows):
+        if rejects(sentence.text) or _RETRACTION.search(follows) or sentence.text.rstrip().endswith("?"):
             found.update(u.start for u in units_ if sentence.start <= u.start < sentence.end)
     return frozenset(found)
 
