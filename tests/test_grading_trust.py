@@ -246,6 +246,16 @@ def test_a_sentence_that_states_a_misconception_covers_no_other_point(grader, ba
     assert point(grade, "cost").status is Status.MISSED
 
 
+def test_a_negated_modal_is_no_hedge():
+    from interviewer.grading.grader import _may_assert
+
+    claim = "The lower bound means insertion sort can never run in linear time."
+    # "can't" states the absolute as firmly as "can never": it may assert the claim ...
+    assert _may_assert("Insertion sort can't run in linear time, even on sorted input.", claim)
+    # ... while "can" hedges it away
+    assert not _may_assert("Insertion sort can run in linear time on sorted input.", claim)
+
+
 def test_american_spelling_keeps_every_offset():
     text = "We normalised and tokenised, then Quantisation; optimising precise noise."
     out = tx.americanise(text)

@@ -1,9 +1,13 @@
-"""Validate answers.jsonl next to this file against questions.jsonl (structure, scores, claims, word counts)."""
+"""Validate answers.jsonl against questions.jsonl (structure, scores, claims, word counts).
+
+Usage: python3 validate_answers.py [FOLDER]; the folder holding both files, by default this file's own
+(suite 6 is checked with `python3 ../answer-suite-5/validate_answers.py .`).
+"""
 import json, re, sys
 from collections import defaultdict
 
 import os
-D = os.path.dirname(os.path.abspath(__file__)) + "/"
+D = (sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))).rstrip("/") + "/"
 KINDS = ["good", "good_rejects", "good_terse", "partial", "wrong_listed", "wrong_unlisted", "mixed"]
 FIELDS = ["id", "question_id", "track", "kind", "answer", "score", "false_claim", "rejected_misconception"]
 SCORES = {"good": 1.0, "good_rejects": 1.0, "good_terse": 0.85, "partial": 0.4,

@@ -747,7 +747,7 @@ def _denies(unit: str, claim: str) -> bool:
 
 _ABSOLUTE = re.compile(r"\b(?:always|never|every|all|any|must|only|guarantee[sd]?|impossible|no\s+need)\b", re.I)
 _STRONG_ABSOLUTE = re.compile(r"\b(?:always|never|every|must|guaranteed?|impossible)\b", re.I)
-_HEDGE = re.compile(r"\b(?:can|could|may|might|sometimes|often|usually|depends|as\s+long\s+as|unless|if|when|"
+_HEDGE = re.compile(r"\b(?:can(?![’']t)|could(?![’']t)|may|might|sometimes|often|usually|depends|as\s+long\s+as|unless|if|when|"
                     r"provided|fine\s+as|acceptable)\b", re.I)
 
 
