@@ -629,7 +629,12 @@ def _labelled(text: str) -> set[str]:
     tokens = tx.words(text)
     labels = tx.identifiers(text)
     return {tx.stem(tokens[i - 1]) for i, w in enumerate(tokens)
-            if i and w in labels and tokens[i - 1].isalpha() and tokens[i - 1] not in tx.STOPWORDS}
+            if i and w in labels and tokens[i - 1].isalpha() and tokens[i - 1] not in tx.STOPWORDS
+            and tokens[i - 1] not in _ARITHMETIC}
+
+
+# "times 2", "over 16": numbers in a calculation, not labels of a noun
+_ARITHMETIC = frozenset("times plus minus over divided multiplied equals".split())
 
 
 _COPULA = re.compile(r"\b(?:is|are|was|were|be|been|being|stays?|remains?)\s+(?:\w+\s+)?@")
@@ -761,7 +766,7 @@ def _may_assert(unit: str, claim: str, truth: Sequence[str] = (), polarity: bool
     """
     if _binding_swap([claim], unit, any_subject=True):
         return False
-    if tx.swapped_terms(claim, unit) and not tx.swapped_terms(truth, unit):
+    if tx.swapped_terms(claim, unit, cancel=False) and not tx.swapped_terms(truth, unit):
         return False  # "lowers the variance" against a claim that it "raises the variance"
     if polarity and tx.negated(unit) and not tx.negated_terms(claim) and not tx.negated(claim):
         return False  # "skew doesn't hold up offline" against "skew is the same as drift"

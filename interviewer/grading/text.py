@@ -233,7 +233,8 @@ _IDENTIFIER = re.compile(
     r"(?<![\w.'’\-/])(?:\d{1,2}|[B-HJ-RUW-Zb-hj-ruw-z]|(?<=[a-z] )A"
     # "a" is a label, not an article, when no noun follows it: "bulb a and c", "bulbs b and a."
     # A full stop may end the sentence after a label ("terminal 2."); "1.5" is no label.
-    r"|[aA](?=\s+(?:and|or|is|are|was|were|has|have|in|on|to)\b|\s*[,.;:)]|\s*$))(?![\w'’\-/]|\.\d)"
+    # "4,096" and "39,000" are no labels either.
+    r"|[aA](?=\s+(?:and|or|is|are|was|were|has|have|in|on|to)\b|\s*[,.;:)]|\s*$))(?![\w'’\-/]|\.\d|,\d{3}(?!\d))"
 )
 
 
@@ -291,12 +292,13 @@ def _sides(text: str) -> set[str]:
 _CORRELATIVE = re.compile(r"\bthe\s+(?:more|less|fewer|\w+er)\b[^.;]*?\bthe\s+(?:more|less|fewer|\w+er)\b", re.I)
 
 
-def swapped_terms(reference: str | Sequence[str], candidate: str) -> tuple[str, str] | None:
+def swapped_terms(reference: str | Sequence[str], candidate: str, cancel: bool = True) -> tuple[str, str] | None:
     """A contrast term the reference uses and the candidate replaced by its opposite.
 
-    In a comparative correlative two swaps cancel ("the shorter, the more" said as "the longer, the
-    less"), so there only an odd number of swapped contrasts counts; elsewhere every swap counts
-    ("faster and cheaper" against "slower and more expensive").
+    Two swaps can cancel ("the shorter, the more" said as "the longer, the less"), so only an odd
+    number of swapped contrasts counts. With ``cancel=False`` they cancel only in a comparative
+    correlative like that one, and elsewhere every swap counts ("faster and cheaper" against "slower
+    and more expensive"): the stricter reading, for telling a sentence from a misconception.
     """
     phrasings = [reference] if isinstance(reference, str) else list(reference)
     ref = set().union(*(_sides(p) for p in phrasings))
@@ -306,7 +308,7 @@ def swapped_terms(reference: str | Sequence[str], candidate: str) -> tuple[str, 
         said, used = ref & group, cand & group
         if said and used and not (said & used):
             swaps.append((sorted(said)[0], sorted(used)[0]))
-    if len(swaps) % 2 == 0 and _CORRELATIVE.search(candidate):
+    if len(swaps) % 2 == 0 and (cancel or _CORRELATIVE.search(candidate)):
         return None
     return swaps[0] if swaps else None
 
