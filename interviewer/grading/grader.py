@@ -779,8 +779,9 @@ def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], cla
                       margin: float, strict: bool = False, ties: bool = True, others: Sequence[str] = ()) -> bool:
     """Whether the unit sides with the misconception on the terms where claim and truth differ.
 
-    ``others`` are the question's other key points: a word they use too ("model", "make") is no sign
-    that the unit takes the claim's side, unless the claim has no word of its own.
+    ``others`` are the question's other key points: when the unit is nearer the truth than the claim,
+    a word they use too ("model", "make") is no sign that it takes the claim's side, unless the claim
+    has no word of its own.
     """
     if tx.swapped_terms(truth, unit) and not tx.swapped_terms(wrong.claim, unit):
         return True
