@@ -300,9 +300,9 @@ class Grader:
         ``rejected`` holds the start offsets of units that, in their context, name an idea to reject it;
         ``homes`` the sentence each unit belongs to.
         """
-        hits = self._misconceptions(rubric, units, claims, claim_sims, phrase_sims, phrasings, rejected)
         checker = _Contradictions(rubric, units, phrase_sims, phrasings, self.cal.covered, self.cal.exclusive_evidence,
                                   self.cal.exclusive_gap)
+        hits = self._misconceptions(rubric, units, claims, claim_sims, checker, rejected)
         checker.rejected = rejected
         checker.homes = tuple(homes)
         for hit in hits:
@@ -358,13 +358,15 @@ class Grader:
                            Span(unit.start, unit.end, unit.text), note), 0.0
 
     def _misconceptions(self, rubric: Rubric, units: list[tx.Unit], claims: list[Misconception],
-                        claim_sims: np.ndarray, phrase_sims: np.ndarray, phrasings: list,
+                        claim_sims: np.ndarray, points: "_Contradictions",
                         rejected: frozenset[int] = frozenset()) -> list[MisconceptionHit]:
-        """Listed misconceptions that a unit asserts: it is about the claim and takes the claim's side."""
+        """Listed misconceptions that a unit asserts: it is about the claim and takes the claim's side.
+
+        ``points`` gives each key point's phrasings, their content terms and each unit's similarity.
+        """
         hits: list[MisconceptionHit] = []
-        ids = [p.id for p in rubric.key_points]
-        owners = np.array([owner for owner, _ in phrasings])
-        per_point = np.stack([phrase_sims[:, owners == i].max(axis=1) for i in range(len(ids))], axis=1)
+        ids = points.ids
+        per_point = points.per_point
         for m, wrong in enumerate(claims):
             for u in np.argsort(-claim_sims[:, m])[:2]:
                 claim_sim = float(claim_sims[u, m])
@@ -376,16 +378,17 @@ class Grader:
                 # contradicts, or the claim itself is nearer than any key point.
                 if nearest != truth and claim_sim <= float(per_point[u, nearest]):
                     continue
-                truth_phrases = [phrase for owner, phrase in phrasings if owner == truth]
+                truth_phrases = points.phrases[truth]
                 text = units[u].text
                 if units[u].start in rejected or tx.rejects(text) or _denies(text, wrong.claim):
                     continue
                 if self.cal.strict_claims and not _may_assert(text, wrong.claim, truth_phrases, self.cal.claim_polarity):
                     continue
-                others = [phrase for owner, phrase in phrasings if owner != truth]
+                elsewhere = (set().union(*(terms for i, terms in enumerate(points.terms) if i != truth))
+                             if self.cal.claim_distinct else set())
                 if _takes_claim_side(units[u].text, wrong, truth_phrases, claim_sim, float(per_point[u, truth]),
                                      self.cal.misconception_margin, self.cal.strict_claims, self.cal.claim_ties,
-                                     others if self.cal.claim_distinct else ()):
+                                     elsewhere):
                     unit = units[u]
                     hits.append(MisconceptionHit(wrong.claim, wrong.correction, round(claim_sim, 4),
                                                  Span(unit.start, unit.end, unit.text), ids[truth]))
@@ -776,12 +779,13 @@ def _may_assert(unit: str, claim: str, truth: Sequence[str] = (), polarity: bool
 
 
 def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], claim_sim: float, truth_sim: float,
-                      margin: float, strict: bool = False, ties: bool = True, others: Sequence[str] = ()) -> bool:
+                      margin: float, strict: bool = False, ties: bool = True,
+                      elsewhere: set[str] | frozenset[str] = frozenset()) -> bool:
     """Whether the unit sides with the misconception on the terms where claim and truth differ.
 
-    ``others`` are the question's other key points: when the unit is nearer the truth than the claim,
-    a word they use too ("model", "make") is no sign that it takes the claim's side, unless the claim
-    has no word of its own.
+    ``elsewhere`` holds the content terms of the question's other key points: when the unit is nearer
+    the truth than the claim, a word they use too ("model", "make") is no sign that it takes the
+    claim's side, unless the claim has no word of its own.
     """
     if tx.swapped_terms(truth, unit) and not tx.swapped_terms(wrong.claim, unit):
         return True
@@ -793,10 +797,9 @@ def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], cla
     said = tx.content_terms(unit)
     claim_terms = tx.content_terms(wrong.claim)
     truth_terms = set().union(*(tx.content_terms(t) for t in truth))
-    elsewhere = set().union(*(tx.content_terms(t) for t in others))
     own = claim_terms - truth_terms
     if claim_sim > truth_sim:
-        elsewhere = set()  # closer to the claim than to the truth: every word of the claim's own counts
+        elsewhere = frozenset()  # closer to the claim than to the truth: every word of the claim's own counts
     pro = len(said & ((own - elsewhere) or own))
     con = len(said & (truth_terms - claim_terms))
     if strict and not pro and claim_terms - truth_terms:
