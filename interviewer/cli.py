@@ -156,7 +156,7 @@ def eval_command(path: Path, as_json: bool, split: str, limit: int | None, predi
     except RecursionError:      # a deeply nested first line: read_items names it
         suite2 = False
     if suite2:
-        _eval_blind(path, split, as_json)
+        _eval_blind(path, split, as_json, predictions, limit)
         return
     try:
         items = read_items(path)
@@ -218,17 +218,25 @@ def transcribe(path: Path, as_json: bool, kind: str) -> None:
         click.echo(line)
 
 
-def _eval_blind(path: Path, split: str, as_json: bool) -> None:
-    """Answer-suite-2 (blind answers of known kinds): per-kind means, orderings and flag rates."""
+def _eval_blind(path: Path, split: str, as_json: bool, predictions: Path | None = None,
+                limit: int | None = None) -> None:
+    """Answer-suite-2 (blind answers of known kinds): per-kind means, orderings and flag rates;
+    ``predictions`` gets one {id, kind, expected, predicted, flags} line per graded answer."""
     from interviewer.grading.evaluate import EvalFileError, blind_report, read_blind
 
     try:
         answers = read_blind(path)
     except EvalFileError as exc:
         raise click.ClickException(str(exc)) from None
+    answers = answers[:limit] if limit else answers
     bank = _load_bank()
     report = blind_report(_load_grader(bank), bank, answers, split)
     rows = report.pop("rows")
+    if predictions:
+        with predictions.open("w", encoding="utf-8") as out:
+            for row in rows:
+                out.write(json.dumps({"id": row["id"], "kind": row["kind"], "expected": row["expected"],
+                                      "predicted": round(row["score"], 4), "flags": row["flags"]}) + "\n")
     click.echo(f"{path.name} [{split}] n={report['n']}"
                + (f"; unknown question ids: {', '.join(report['unknown_questions'])}" if report["unknown_questions"] else ""))
     for group in ("technical", "behavioral"):

@@ -41,3 +41,19 @@ def test_grade_one_answer_from_stdin():
 def test_grade_unknown_question_is_one_clear_error():
     result = CliRunner().invoke(main, ["grade", "no-such-question"], input="anything")
     assert result.exit_code == 1 and "no question 'no-such-question'" in result.output
+
+
+def test_eval_of_a_blind_suite_honours_limit_and_writes_predictions_with_flags(tmp_path):
+    from apphelp import REPO
+
+    suite = (REPO / "benchmarks" / "answer-suite-7" / "answers.jsonl").read_text(encoding="utf-8").splitlines()
+    wrong = next(line for line in suite if json.loads(line)["kind"] == "wrong_listed")
+    path, out = tmp_path / "answers.jsonl", tmp_path / "predictions.jsonl"
+    path.write_text("\n".join([wrong, suite[0], suite[1]]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", str(path), "--limit", "2", "--predictions", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "n=2" in result.output.splitlines()[0]
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [json.loads(wrong)["id"], json.loads(suite[0])["id"]]
+    assert rows[0]["kind"] == "wrong_listed" and rows[0]["expected"] == 0.1
+    assert all(0.0 <= r["predicted"] <= 1.0 and isinstance(r["flags"], list) for r in rows)
