@@ -146,7 +146,8 @@ def grade(question_id: str, as_json: bool, answer: str | None) -> None:
               help="Grade only one half of the questions (split by a hash of the question text).")
 @click.option("--limit", type=int, default=None, help="Grade only the first N answers.")
 @click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write one {id, predicted} JSON line per graded answer.")
+              help="Write one {id, predicted} JSON line per graded answer (blind suites: also kind, "
+                   "expected and the flagged sentences).")
 def eval_command(path: Path, as_json: bool, split: str, limit: int | None, predictions: Path | None) -> None:
     """Grade a human-graded answers file and report how well the grades agree."""
     from interviewer.grading.evaluate import EvalFileError, evaluate, in_split, is_suite2, read_items
