@@ -386,9 +386,9 @@ class Grader:
                     continue
                 elsewhere = (set().union(*(terms for i, terms in enumerate(points.terms) if i != truth))
                              if self.cal.claim_distinct else set())
-                if _takes_claim_side(units[u].text, wrong, truth_phrases, claim_sim, float(per_point[u, truth]),
-                                     self.cal.misconception_margin, self.cal.strict_claims, self.cal.claim_ties,
-                                     elsewhere):
+                if _takes_claim_side(units[u].text, wrong, truth_phrases, points.terms[truth], points.negated[truth],
+                                     claim_sim, float(per_point[u, truth]), self.cal.misconception_margin,
+                                     self.cal.strict_claims, self.cal.claim_ties, elsewhere):
                     unit = units[u]
                     hits.append(MisconceptionHit(wrong.claim, wrong.correction, round(claim_sim, 4),
                                                  Span(unit.start, unit.end, unit.text), ids[truth]))
@@ -778,11 +778,14 @@ def _may_assert(unit: str, claim: str, truth: Sequence[str] = (), polarity: bool
     return True
 
 
-def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], claim_sim: float, truth_sim: float,
-                      margin: float, strict: bool = False, ties: bool = True,
+def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], truth_terms: set[str],
+                      truth_denied: set[str], claim_sim: float, truth_sim: float, margin: float,
+                      strict: bool = False, ties: bool = True,
                       elsewhere: set[str] | frozenset[str] = frozenset()) -> bool:
     """Whether the unit sides with the misconception on the terms where claim and truth differ.
 
+    ``truth_terms`` and ``truth_denied`` are the content terms and the negated terms of the ``truth``
+    phrasings (``_Contradictions.terms`` and ``.negated``).
     ``elsewhere`` holds the content terms of the question's other key points: when the unit is nearer
     the truth than the claim, a word they use too ("model", "make") is no sign that it takes the
     claim's side, unless the claim has no word of its own.
@@ -791,12 +794,10 @@ def _takes_claim_side(unit: str, wrong: Misconception, truth: Sequence[str], cla
         return True
     claim_denied = tx.negated_terms(wrong.claim)
     unit_denied = tx.negated_terms(unit)
-    truth_denied = set().union(*(tx.negated_terms(t) for t in truth))
     if unit_denied & (claim_denied - truth_denied):
         return True
     said = tx.content_terms(unit)
     claim_terms = tx.content_terms(wrong.claim)
-    truth_terms = set().union(*(tx.content_terms(t) for t in truth))
     own = claim_terms - truth_terms
     if claim_sim > truth_sim:
         elsewhere = frozenset()  # closer to the claim than to the truth: every word of the claim's own counts
